@@ -1,0 +1,3 @@
+"""Transport regression harness: real TLS, real sockets, real kernel, real client code, offline."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,74 @@
+"""Load and vet a client factory named ``MODULE:ATTR`` before any test runs.
+
+A bad factory should fail the run once, with its name in the message, instead of failing every
+test for an unrelated-looking reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+DEFAULT_FACTORY = "harness.targets.reference:factory"
+ENV_VAR = "HARNESS_CLIENT_FACTORY"
+
+ClientFactory = Callable[..., Any]
+
+
+class FactoryError(RuntimeError):
+    """The named factory cannot be used; the message says which and why."""
+
+
+def load_factory(spec: str) -> ClientFactory:
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise FactoryError(f"client factory {spec!r}: expected MODULE:ATTR")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise FactoryError(f"client factory {spec!r}: cannot import {module_name}: {exc!r}") from exc
+    target: Any = module
+    for part in attr.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise FactoryError(f"client factory {spec!r}: {module_name} has no {attr}") from None
+    if not callable(target):
+        raise FactoryError(f"client factory {spec!r}: {attr} is not callable")
+    return target  # type: ignore[no-any-return]
+
+
+def _close(client: Any) -> None:
+    result = client.close()
+    if inspect.isawaitable(result):
+        asyncio.run(_await(result))
+
+
+async def _await(awaitable: Any) -> None:
+    await awaitable
+
+
+def vet_factory(spec: str, factory: ClientFactory) -> None:
+    """Build one sync and one async client and check their types; nothing touches the network."""
+    import openai
+
+    probe = ("openai", "https://api.openai.com/v1", "harness-probe-key")
+    for async_client, expected in ((False, openai.OpenAI), (True, openai.AsyncOpenAI)):
+        try:
+            client = factory(*probe, async_client=async_client)
+        except Exception as exc:
+            raise FactoryError(
+                f"client factory {spec!r} raised {exc!r} when called as "
+                f"factory{probe!r}, async_client={async_client}"
+            ) from exc
+        if not isinstance(client, expected):
+            if hasattr(client, "close"):
+                _close(client)
+            raise FactoryError(
+                f"client factory {spec!r} returned {type(client).__name__} for "
+                f"async_client={async_client}; expected {expected.__module__}.{expected.__name__}"
+            )
+        _close(client)

@@ -1,0 +1,247 @@
+"""Recorded fault fixtures: one JSON file per origin, loaded and validated before anything starts.
+
+A fixture is data only. It says where its facts come from (provenance), which hosts the origin
+answers for, the fault rule its gate applies, the replies its backend serves, the endpoints
+(provider + base URL) that land on it, and, where a report gives them, the outcomes the report
+observed. A malformed file fails with a message naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from harness.faults import FaultRules, RuleError
+
+FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+SCHEMA_VERSION = 1
+JSON_TYPES = {"string": str, "array": list, "object": dict, "number": (int, float), "bool": bool}
+
+
+class FixtureError(ValueError):
+    """A fixture file that cannot be used; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One canned response, chosen when the request matches method, path and JSON shape."""
+
+    method: str
+    path: str
+    path_is_suffix: bool
+    when_json: Mapping[str, str]
+    status: int
+    headers: Mapping[str, str]
+    json_body: Any = None
+    sse: tuple[Mapping[str, Any], ...] | None = None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A client configuration that should land on this origin."""
+
+    provider: str
+    base_url: str
+    codex: bool
+    origin: str
+    note: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.provider}@{self.base_url}"
+
+
+@dataclass(frozen=True)
+class ReportedOutcome:
+    status: int | None = None
+    body: Any = None
+    errno: str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """The comparison a bug report ran, and what it saw, for ``python -m harness repro``."""
+
+    url: str
+    headers: Mapping[str, str]
+    payload: Mapping[str, Any]
+    outcomes: Mapping[str, ReportedOutcome]
+
+
+@dataclass(frozen=True)
+class Fixture:
+    name: str
+    path: Path
+    provenance: Mapping[str, Any]
+    scheme: str
+    hosts: tuple[str, ...]
+    port: int
+    faults: FaultRules
+    fault_spec: Any
+    replies: tuple[Reply, ...]
+    endpoints: tuple[Endpoint, ...]
+    report: Report | None = None
+    description: str = field(default="")
+
+
+class _Fields:
+    """Typed access to a JSON object that reports the file and dotted field on error."""
+
+    def __init__(self, path: Path, data: Any, where: str) -> None:
+        if not isinstance(data, Mapping):
+            raise FixtureError(f"{path}: {where or 'top level'}: expected an object")
+        self.path, self.data, self.where = path, data, where
+
+    def _name(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def fail(self, key: str, message: str) -> FixtureError:
+        return FixtureError(f"{self.path}: {self._name(key)}: {message}")
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        if key not in self.data:
+            if default is ...:
+                raise self.fail(key, "missing")
+            return default
+        value = self.data[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            raise self.fail(key, f"expected {names}, got {type(value).__name__}")
+        return value
+
+    def child(self, key: str, default: Any = ...) -> _Fields:
+        return _Fields(self.path, self.get(key, dict, default), self._name(key))
+
+    def items(self, key: str, default: Any = ...) -> list[_Fields]:
+        values = self.get(key, list, default)
+        return [_Fields(self.path, v, f"{self._name(key)}[{i}]") for i, v in enumerate(values)]
+
+
+def _reply(item: _Fields) -> Reply:
+    path = item.get("path", str, None)
+    suffix = item.get("path_suffix", str, None)
+    if (path is None) == (suffix is None):
+        raise item.fail("path", "give exactly one of 'path' and 'path_suffix'")
+    when = item.get("when_json", dict, {})
+    for key, kind in when.items():
+        if kind not in JSON_TYPES:
+            raise item.fail(f"when_json.{key}", f"unknown JSON type {kind!r} ({', '.join(JSON_TYPES)})")
+    status = item.get("status", int)
+    if not 100 <= status <= 599:
+        raise item.fail("status", f"not an HTTP status: {status}")
+    sse = item.get("sse", list, None)
+    if sse is not None:
+        for index, event in enumerate(sse):
+            if not isinstance(event, Mapping) or "data" not in event:
+                raise item.fail(f"sse[{index}]", "an SSE event is an object with 'data'")
+    if sse is not None and "json" in item.data:
+        raise item.fail("sse", "give 'json' or 'sse', not both")
+    return Reply(
+        method=item.get("method", str).upper(),
+        path=path if path is not None else suffix,
+        path_is_suffix=suffix is not None,
+        when_json=dict(when),
+        status=status,
+        headers=dict(item.get("headers", dict, {})),
+        json_body=item.data.get("json"),
+        sse=tuple(sse) if sse is not None else None,
+    )
+
+
+def _report(section: _Fields) -> Report:
+    request = section.child("request")
+    outcomes: dict[str, ReportedOutcome] = {}
+    observed = section.child("outcomes")
+    for variant in observed.data:
+        entry = observed.child(variant)
+        outcome = ReportedOutcome(
+            status=entry.get("status", int, None),
+            body=entry.data.get("body"),
+            errno=entry.get("errno", str, None),
+        )
+        if (outcome.status is None) == (outcome.errno is None):
+            raise entry.fail("status", "give exactly one of 'status' and 'errno'")
+        outcomes[variant] = outcome
+    return Report(
+        url=request.get("url", str),
+        headers=dict(request.get("headers", dict, {})),
+        payload=dict(request.get("json", dict)),
+        outcomes=outcomes,
+    )
+
+
+def load_fixture(path: Path) -> Fixture:
+    """Read and validate one fixture file."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise FixtureError(f"{path}: not valid JSON: {exc}") from None
+    top = _Fields(path, raw, "")
+    if top.get("schema", int) != SCHEMA_VERSION:
+        raise top.fail("schema", f"unsupported schema version (this harness reads {SCHEMA_VERSION})")
+    name = top.get("name", str)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
+        raise top.fail("name", "use lowercase letters, digits and dashes")
+    provenance = top.child("provenance")
+    for key in ("source", "date"):
+        provenance.get(key, str)
+    origin = top.child("origin")
+    scheme = origin.get("scheme", str)
+    if scheme not in ("http", "https"):
+        raise origin.fail("scheme", "expected 'http' or 'https'")
+    hosts = tuple(h.lower() for h in origin.get("hosts", list))
+    if not hosts or not all(isinstance(h, str) and h for h in hosts):
+        raise origin.fail("hosts", "expected a non-empty list of hostnames")
+    port = origin.get("port", int, 443 if scheme == "https" else 80)
+    try:
+        faults = FaultRules.from_spec(top.get("faults", list, []))
+    except RuleError as exc:
+        raise FixtureError(f"{path}: {exc}") from None
+    endpoints = []
+    for item in top.items("endpoints", []):
+        base_url = item.get("base_url", str)
+        parts = urlsplit(base_url)
+        if (parts.hostname or "").lower() not in hosts:
+            raise item.fail("base_url", f"host {parts.hostname!r} is not one of origin.hosts")
+        endpoints.append(
+            Endpoint(
+                provider=item.get("provider", str),
+                base_url=base_url,
+                codex=item.get("codex", bool),
+                origin=name,
+                note=item.get("note", str, ""),
+            )
+        )
+    report = _report(top.child("report")) if "report" in raw else None
+    return Fixture(
+        name=name,
+        path=path,
+        provenance=dict(provenance.data),
+        scheme=scheme,
+        hosts=hosts,
+        port=port,
+        faults=faults,
+        fault_spec=raw.get("faults", []),
+        replies=tuple(_reply(item) for item in top.items("replies", [])),
+        endpoints=tuple(endpoints),
+        report=report,
+        description=top.get("description", str, ""),
+    )
+
+
+def load_fixtures(directory: Path = FIXTURE_DIR) -> list[Fixture]:
+    """Every ``*.json`` fixture in ``directory``, validated; names must be unique."""
+    fixtures = [load_fixture(path) for path in sorted(directory.glob("*.json"))]
+    seen: dict[str, Path] = {}
+    for fixture in fixtures:
+        if fixture.name in seen:
+            raise FixtureError(f"{fixture.path}: name: {fixture.name!r} is also used by {seen[fixture.name]}")
+        seen[fixture.name] = fixture.path
+    if not fixtures:
+        raise FixtureError(f"{directory}: no fixture files (*.json)")
+    return fixtures

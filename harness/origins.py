@@ -1,0 +1,208 @@
+"""Simulated origins built from fixtures: a gate in front of a pytest-httpserver backend.
+
+The backend is an ordinary :class:`pytest_httpserver.HTTPServer` speaking TLS with the session's
+certificates, so a test can add its own expectations with the API it already knows; the fixture's
+replies are installed as permanent handlers underneath them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import socket
+import ssl
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from harness.fixtures import JSON_TYPES, Endpoint, Fixture, Reply
+from harness.gate import Gate
+from harness.kernel import KernelView
+from harness.observations import ObservationLog
+from harness.pki import Authority
+from harness.routing import Router
+
+
+class Backend(HTTPServer):  # type: ignore[misc]
+    """pytest-httpserver with TCP_NODELAY on accepted sockets and a listener that is closed.
+
+    Without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms to responses split across writes.
+    """
+
+    def __init__(self, ssl_context: ssl.SSLContext | None) -> None:
+        super().__init__(host="127.0.0.1", port=0, ssl_context=ssl_context, threaded=True)
+
+    def start(self) -> None:
+        super().start()
+        server = self.server
+        accept = server.get_request
+
+        def get_request() -> tuple[socket.socket, Any]:
+            conn, peer = accept()
+            with contextlib.suppress(OSError):
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return conn, peer
+
+        server.get_request = get_request
+
+    def stop(self) -> None:
+        server = self.server
+        super().stop()
+        if server is not None:
+            server.server_close()
+
+
+def _json_matches(request: Request, when: dict[str, str]) -> bool:
+    if not when:
+        return True
+    try:
+        body = json.loads(request.get_data(as_text=True) or "null")
+    except ValueError:
+        return False
+    if not isinstance(body, dict):
+        return False
+    return all(isinstance(body.get(key), JSON_TYPES[kind]) for key, kind in when.items())
+
+
+def _render(reply: Reply) -> Response:
+    headers = dict(reply.headers)
+    if reply.sse is not None:
+        lines = []
+        for event in reply.sse:
+            if "event" in event:
+                lines.append(f"event: {event['event']}")
+            data = event["data"]
+            lines.append(f"data: {data if isinstance(data, str) else json.dumps(data)}")
+            lines.append("")
+        headers.setdefault("content-type", "text/event-stream")
+        return Response("\n".join(lines) + "\n", status=reply.status, headers=headers)
+    headers.setdefault("content-type", "application/json")
+    return Response(json.dumps(reply.json_body), status=reply.status, headers=headers)
+
+
+def reply_handler(fixture: str, replies: list[Reply]) -> Callable[[Request], Response]:
+    """One handler for replies sharing a method and path: the first whose JSON shape fits wins."""
+
+    def handle(request: Request) -> Response:
+        for reply in replies:
+            if _json_matches(request, dict(reply.when_json)):
+                return _render(reply)
+        return Response(
+            json.dumps({"error": f"harness fixture {fixture}: no reply matches this request body"}),
+            status=422,
+            content_type="application/json",
+        )
+
+    return handle
+
+
+class Origin:
+    """One fixture brought to life: backend, gate, routes."""
+
+    def __init__(
+        self,
+        fixture: Fixture,
+        authority: Authority,
+        router: Router,
+        kernel: KernelView,
+        log: ObservationLog,
+    ) -> None:
+        self.fixture = fixture
+        self.name = fixture.name
+        context = authority.server_context(list(fixture.hosts)) if fixture.scheme == "https" else None
+        self.backend = Backend(context)
+        self.backend.start()
+        try:
+            self._install_replies()
+            listen_host = router.address_for(fixture.hosts[0])
+            self.gate = Gate(
+                fixture.name, listen_host, ("127.0.0.1", self.backend.port), fixture.faults, kernel, log
+            ).start()
+        except BaseException:
+            self.backend.stop()
+            raise
+        for host in fixture.hosts:
+            router.add(host, fixture.port, self.gate.address)
+
+    def _install_replies(self) -> None:
+        groups: dict[tuple[str, str, bool], list[Reply]] = {}
+        for reply in self.fixture.replies:
+            groups.setdefault((reply.method, reply.path, reply.path_is_suffix), []).append(reply)
+        for (method, path, is_suffix), replies in groups.items():
+            uri: Any = re.compile(".*" + re.escape(path) + "$") if is_suffix else path
+            self.backend.expect_request(uri, method=method).respond_with_handler(
+                reply_handler(self.name, replies)
+            )
+
+    def close(self) -> None:
+        try:
+            self.gate.close()
+        finally:
+            self.backend.stop()
+
+
+class Network:
+    """Every origin of a run, with the trust and routing that make them reachable."""
+
+    def __init__(
+        self,
+        fixtures: Iterable[Fixture],
+        authority: Authority,
+        *,
+        kernel: KernelView | None = None,
+    ) -> None:
+        self.authority = authority
+        self.router = Router()
+        self.kernel = kernel or KernelView()
+        self.log = ObservationLog()
+        self.origins: dict[str, Origin] = {}
+        try:
+            for fixture in fixtures:
+                self.add(fixture)
+        except BaseException:
+            self.close()
+            raise
+
+    def add(self, fixture: Fixture) -> Origin:
+        if fixture.name in self.origins:
+            raise ValueError(f"origin {fixture.name!r} already exists")
+        origin = Origin(fixture, self.authority, self.router, self.kernel, self.log)
+        self.origins[fixture.name] = origin
+        return origin
+
+    def origin(self, name: str) -> Origin:
+        try:
+            return self.origins[name]
+        except KeyError:
+            raise KeyError(f"no origin {name!r}; known: {', '.join(self.origins)}") from None
+
+    def endpoints(self) -> list[Endpoint]:
+        return [e for origin in self.origins.values() for e in origin.fixture.endpoints]
+
+    @contextmanager
+    def reachable(self) -> Iterator[Network]:
+        """Trust the session CA and route the origins' hostnames for the block."""
+        with self.authority.trusted(), self.router.active():
+            yield self
+
+    def close(self) -> None:
+        errors: list[BaseException] = []
+        for origin in self.origins.values():
+            try:
+                origin.close()
+            except Exception as exc:  # close every origin, then report
+                errors.append(exc)
+        self.origins.clear()
+        self.kernel.close()
+        if errors:
+            raise errors[0]
+
+    def __enter__(self) -> Network:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,198 @@
+"""Route real hostnames to loopback so unmodified client code reaches the simulated origins.
+
+Each routed name resolves to a dedicated loopback address (127.0.43.x); a connect to that address
+and the URL's port is rewritten to the origin's ephemeral port. Resolving is not enough on its own:
+anyio keeps the URL's port and only takes the address from the resolver, so the port must be
+rewritten where the socket connects. Both patches sit on the ``socket`` module, so sync and async
+(asyncio/anyio) stacks of httpx and httpx2 are covered; uvloop, which connects in C, is not.
+
+While routing is active nothing leaves the machine: an unrouted name or a connect to an address
+outside 127.0.0.0/8 and ::1 fails at once with an error that names the host.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+Address = tuple[str, int]
+
+_FIRST_ROUTED = int(ipaddress.IPv4Address("127.0.43.1"))
+_LAST_ROUTED = int(ipaddress.IPv4Address("127.0.254.254"))
+
+
+class RoutingError(ConnectionRefusedError):
+    """A connect or lookup the harness refused, with the host named in the message."""
+
+
+class UnroutedHost(socket.gaierror):
+    """A name lookup for a host no origin serves."""
+
+
+def normalize_host(host: str | bytes) -> str:
+    """Hostnames compare case-insensitively and without a trailing root dot."""
+    if isinstance(host, bytes):
+        host = host.decode("ascii")
+    return host.strip("[]").rstrip(".").lower()
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+class Router:
+    """Name → loopback address table plus (address, port) → origin rewrites."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._addresses: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        self._rewrites: dict[Address, Address] = {}
+        self._active = False
+
+    def address_for(self, host: str) -> str:
+        """The dedicated loopback address of ``host``, allocated on first use."""
+        name = normalize_host(host)
+        with self._lock:
+            if name not in self._addresses:
+                index = _FIRST_ROUTED + len(self._addresses)
+                if index > _LAST_ROUTED:
+                    raise RuntimeError("harness routing: out of loopback addresses")
+                address = str(ipaddress.IPv4Address(index))
+                self._addresses[name] = address
+                self._names[address] = name
+            return self._addresses[name]
+
+    def add(self, host: str, port: int, target: Address) -> None:
+        """Send connections for ``host:port`` to ``target`` (an origin's listening address)."""
+        address = self.address_for(host)
+        with self._lock:
+            self._rewrites[(address, port)] = target
+
+    def routes(self) -> dict[str, list[int]]:
+        """Routed names and their URL ports, for messages and reports."""
+        table: dict[str, list[int]] = {}
+        with self._lock:
+            for (address, port) in self._rewrites:
+                table.setdefault(self._names[address], []).append(port)
+        return {name: sorted(ports) for name, ports in sorted(table.items())}
+
+    def resolve(self, host: str | bytes) -> str:
+        """The address a lookup of ``host`` answers with, or an error naming the host."""
+        name = normalize_host(host)
+        with self._lock:
+            address = self._addresses.get(name)
+        if address is not None:
+            return address
+        if _is_ip_literal(name):
+            if is_loopback(name):
+                return name
+            raise UnroutedHost(
+                socket.EAI_NONAME,
+                f"harness routing: {name} is not a loopback address; nothing leaves the machine",
+            )
+        if name == "localhost":
+            return "127.0.0.1"
+        raise UnroutedHost(
+            socket.EAI_NONAME,
+            f"harness routing: no origin serves {name!r}; routed hosts: "
+            f"{', '.join(self.routes()) or 'none'}",
+        )
+
+    def destination(self, address: Any) -> Any:
+        """Where a connect to ``address`` really goes; raises for anything off loopback."""
+        if not isinstance(address, tuple) or len(address) < 2 or not isinstance(address[0], str):
+            return address
+        host, port = normalize_host(address[0]), int(address[1])
+        if not _is_ip_literal(host):
+            host = self.resolve(host)
+        with self._lock:
+            target = self._rewrites.get((host, port))
+            name = self._names.get(host)
+        if target is not None:
+            return (target[0], target[1], *address[2:])
+        if name is not None:
+            raise RoutingError(
+                errno.ECONNREFUSED,
+                f"harness routing: {name}:{port} has no origin "
+                f"(routed ports: {', '.join(map(str, self.routes().get(name, []))) or 'none'})",
+            )
+        if not is_loopback(host):
+            raise RoutingError(
+                errno.ENETUNREACH,
+                f"harness routing: refusing to connect to {host}:{port}; "
+                "only loopback addresses are reachable",
+            )
+        return (host, port, *address[2:])
+
+    @contextmanager
+    def active(self) -> Iterator[Router]:
+        """Install the resolver and connect patches for the block; always removed afterwards."""
+        with self._lock:
+            if self._active:
+                raise RuntimeError("harness routing is already active")
+            self._active = True
+        real_getaddrinfo = socket.getaddrinfo
+        real_connect = socket.socket.connect
+        real_connect_ex = socket.socket.connect_ex
+        router = self
+
+        def getaddrinfo(
+            host: str | bytes | None,
+            port: str | bytes | int | None,
+            family: int = 0,
+            type: int = 0,
+            proto: int = 0,
+            flags: int = 0,
+        ) -> list[tuple[Any, ...]]:
+            if host is None:
+                return real_getaddrinfo(host, port, family, type, proto, flags)
+            address = router.resolve(host)
+            if ":" in address:
+                return real_getaddrinfo(address, port, family, type, proto, flags)
+            if family not in (0, socket.AF_INET):
+                raise UnroutedHost(
+                    socket.EAI_FAMILY,
+                    f"harness routing: {normalize_host(host)} is routed over IPv4 only",
+                )
+            number = int(port) if port not in (None, b"", "") else 0  # type: ignore[arg-type]
+            sock_type = type or socket.SOCK_STREAM
+            return [(socket.AF_INET, sock_type, proto or 0, "", (address, number))]
+
+        def connect(self: socket.socket, address: Any) -> None:
+            if self.family in (socket.AF_INET, socket.AF_INET6):
+                address = router.destination(address)
+            real_connect(self, address)
+
+        def connect_ex(self: socket.socket, address: Any) -> int:
+            if self.family in (socket.AF_INET, socket.AF_INET6):
+                address = router.destination(address)
+            return real_connect_ex(self, address)
+
+        socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+        socket.socket.connect = connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+        try:
+            yield self
+        finally:
+            socket.getaddrinfo = real_getaddrinfo
+            socket.socket.connect = real_connect  # type: ignore[method-assign]
+            socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
+            with self._lock:
+                self._active = False

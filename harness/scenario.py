@@ -1,0 +1,199 @@
+"""Drive a client factory against an endpoint and classify what the client got back.
+
+Outcomes are classified by what happened on the wire (an HTTP status, or an errno found anywhere
+down the exception chain), never by exception class names: openai 3.x raises httpx2/httpcore2
+classes and httpcore re-raises with ``from None``, so the errno may sit in ``__context__`` only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno as errno_module
+import json
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from harness.factory import ClientFactory
+from harness.fixtures import Endpoint
+from harness.observations import Observation
+from harness.origins import Network
+
+API_KEY = "harness-test-key"
+REPORT_PAYLOAD: dict[str, Any] = {
+    "model": "gpt-5.4",
+    "instructions": "Say hello",
+    "input": "hello",
+    "stream": True,
+    "store": False,
+}
+
+
+class Call(str, Enum):
+    """What the scenario asks of the client."""
+
+    REPORT = "report"  # the reporter's Responses payload (string input)
+    STREAM = "stream"  # Responses with list input, streamed
+    MODELS = "models"
+    CHAT = "chat"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the client got: an HTTP status and body, or a failure cause (an errno name)."""
+
+    status: int | None = None
+    body: Any = None
+    events: tuple[str, ...] = ()
+    cause: str | None = None
+    error: str | None = None
+
+    @property
+    def reached(self) -> bool:
+        return self.status is not None
+
+    def describe(self) -> str:
+        if self.reached:
+            shown = " ".join(self.events) if self.events else json.dumps(self.body)[:120]
+            return f"{self.status} {shown}"
+        return f"{self.cause}: {self.error}"
+
+
+@dataclass(frozen=True)
+class Result:
+    endpoint: Endpoint
+    call: Call
+    async_client: bool
+    outcome: Outcome
+    observations: tuple[Observation, ...] = field(default=())
+
+
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """Every exception reachable through ``__cause__``, ``__context__`` and exception args."""
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        for linked in (current.__cause__, current.__context__, *current.args):
+            if isinstance(linked, BaseException):
+                pending.append(linked)
+
+
+def failure_cause(exc: BaseException) -> str:
+    """ECONNRESET, ECONNREFUSED, ... ; TLS_VERIFY for trust failures; TIMEOUT; else UNKNOWN."""
+    chain = list(exception_chain(exc))
+    for item in chain:
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return "TLS_VERIFY"
+    for item in chain:
+        if isinstance(item, OSError) and isinstance(item.errno, int) and item.errno > 0:
+            if isinstance(item, ssl.SSLError):
+                continue
+            return errno_module.errorcode.get(item.errno, str(item.errno))
+    for item in chain:
+        if isinstance(item, ssl.SSLError):
+            return "TLS"
+    for item in chain:
+        if isinstance(item, TimeoutError):
+            return "TIMEOUT"
+    return "UNKNOWN"
+
+
+def _body(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def classify(exc: BaseException) -> Outcome:
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    if isinstance(status, int):
+        return Outcome(status=status, body=_body(response.text))  # type: ignore[union-attr]
+    return Outcome(cause=failure_cause(exc), error=repr(exc))
+
+
+def _sync_call(client: Any, call: Call) -> Outcome:
+    if call is Call.REPORT:
+        stream = client.responses.create(**REPORT_PAYLOAD)
+        with stream:
+            return Outcome(status=200, events=tuple(event.type for event in stream))
+    if call is Call.STREAM:
+        payload = dict(REPORT_PAYLOAD, input=[{"role": "user", "content": "hello"}])
+        with client.responses.create(**payload) as stream:
+            return Outcome(status=200, events=tuple(event.type for event in stream))
+    if call is Call.MODELS:
+        page = client.models.list()
+        return Outcome(status=200, body=[model.id for model in page.data])
+    completion = client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}]
+    )
+    return Outcome(status=200, body=completion.choices[0].message.content)
+
+
+async def _async_call(client: Any, call: Call) -> Outcome:
+    if call in (Call.REPORT, Call.STREAM):
+        payload = dict(REPORT_PAYLOAD)
+        if call is Call.STREAM:
+            payload["input"] = [{"role": "user", "content": "hello"}]
+        stream = await client.responses.create(**payload)
+        async with stream:
+            return Outcome(status=200, events=tuple([event.type async for event in stream]))
+    if call is Call.MODELS:
+        page = await client.models.list()
+        return Outcome(status=200, body=[model.id for model in page.data])
+    completion = await client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}]
+    )
+    return Outcome(status=200, body=completion.choices[0].message.content)
+
+
+def _run_sync(factory: ClientFactory, endpoint: Endpoint, call: Call) -> Outcome:
+    client = factory(endpoint.provider, endpoint.base_url, API_KEY, async_client=False)
+    try:
+        client = client.with_options(max_retries=0)
+        try:
+            return _sync_call(client, call)
+        except Exception as exc:
+            return classify(exc)
+    finally:
+        client.close()
+
+
+async def _run_async(factory: ClientFactory, endpoint: Endpoint, call: Call) -> Outcome:
+    client = factory(endpoint.provider, endpoint.base_url, API_KEY, async_client=True)
+    try:
+        client = client.with_options(max_retries=0)
+        try:
+            return await _async_call(client, call)
+        except Exception as exc:
+            return classify(exc)
+    finally:
+        await client.close()
+
+
+def drive(
+    network: Network,
+    factory: ClientFactory,
+    endpoint: Endpoint,
+    call: Call,
+    *,
+    async_client: bool = False,
+) -> Result:
+    """Build the client inside the harness's trust and routing, make one call, collect what the
+    endpoint's origin observed meanwhile."""
+    mark = network.log.mark()
+    with network.reachable():
+        if async_client:
+            outcome = asyncio.run(_run_async(factory, endpoint, call))
+        else:
+            outcome = _run_sync(factory, endpoint, call)
+    observed = network.log.since(mark, origin=endpoint.origin)
+    return Result(endpoint, call, async_client, outcome, tuple(observed))

@@ -1,0 +1,49 @@
+"""The proposed fix for hermes-agent 12952: the Codex backend gets the SDK's default client.
+
+Every other endpoint keeps the keepalive client (dead connections noticed in about a minute) with
+the environment's proxy. The Codex backend is recognised by provider ``openai-codex`` or by a base
+URL on chatgpt.com (https, default port) whose path starts with the segments ``backend-api/codex``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import openai
+
+from harness.targets.keepalive import keepalive_client
+
+CODEX_PROVIDER = "openai-codex"
+CODEX_HOST = "chatgpt.com"
+CODEX_PATH = ("backend-api", "codex")
+
+
+def is_codex_backend(provider: str, base_url: str) -> bool:
+    if provider.strip().lower() == CODEX_PROVIDER:
+        return True
+    parts = urlsplit(base_url.strip())
+    if parts.scheme.lower() != "https":
+        return False
+    if (parts.hostname or "").rstrip(".").lower() != CODEX_HOST:
+        return False
+    try:
+        port = parts.port
+    except ValueError:
+        return False
+    if port not in (None, 443):
+        return False
+    segments = tuple(segment for segment in parts.path.split("/") if segment)
+    return segments[: len(CODEX_PATH)] == CODEX_PATH
+
+
+def factory(
+    provider: str, base_url: str, api_key: str, *, async_client: bool = False
+) -> openai.OpenAI | openai.AsyncOpenAI:
+    if is_codex_backend(provider, base_url):
+        if async_client:
+            return openai.AsyncOpenAI(api_key=api_key, base_url=base_url)
+        return openai.OpenAI(api_key=api_key, base_url=base_url)
+    http_client = keepalive_client(base_url, async_client=async_client)
+    if async_client:
+        return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, http_client=http_client)  # type: ignore[arg-type]
+    return openai.OpenAI(api_key=api_key, base_url=base_url, http_client=http_client)  # type: ignore[arg-type]
