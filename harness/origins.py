@@ -68,6 +68,11 @@ def _json_matches(request: Request, when: dict[str, str]) -> bool:
     return all(isinstance(body.get(key), JSON_TYPES[kind]) for key, kind in when.items())
 
 
+def _compact(body: Any) -> str:
+    """JSON as the real APIs send it: no spaces after separators."""
+    return json.dumps(body, separators=(",", ":"))
+
+
 def _render(reply: Reply) -> Response:
     headers = dict(reply.headers)
     if reply.sse is not None:
@@ -76,12 +81,12 @@ def _render(reply: Reply) -> Response:
             if "event" in event:
                 lines.append(f"event: {event['event']}")
             data = event["data"]
-            lines.append(f"data: {data if isinstance(data, str) else json.dumps(data)}")
+            lines.append(f"data: {data if isinstance(data, str) else _compact(data)}")
             lines.append("")
         headers.setdefault("content-type", "text/event-stream")
         return Response("\n".join(lines) + "\n", status=reply.status, headers=headers)
     headers.setdefault("content-type", "application/json")
-    return Response(json.dumps(reply.json_body), status=reply.status, headers=headers)
+    return Response(_compact(reply.json_body), status=reply.status, headers=headers)
 
 
 def reply_handler(fixture: str, replies: list[Reply]) -> Callable[[Request], Response]:

@@ -1,0 +1,158 @@
+"""pytest plugin: the client-factory option and the harness fixtures, each override-able by name.
+
+Loaded through the ``pytest11`` entry point, so any project that installs the package gets
+``--client-factory`` and the fixtures without copying a conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.factory import (
+    DEFAULT_FACTORY,
+    ENV_VAR,
+    ClientFactory,
+    FactoryError,
+    load_factory,
+    vet_factory,
+)
+from harness.fixtures import FIXTURE_DIR, Endpoint, Fixture, FixtureError, load_fixtures
+from harness.kernel import KernelViewUnavailable, kernel_view_available
+from harness.observations import ObservationLog
+from harness.origins import Network
+from harness.pki import Authority
+from harness.scenario import Call, Result, drive
+
+Drive = Callable[..., Result]
+
+_FACTORY_KEY = pytest.StashKey[tuple[str, ClientFactory]]()
+_FIXTURES_KEY = pytest.StashKey[list[Fixture]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("transport-harness")
+    group.addoption(
+        "--client-factory",
+        default=None,
+        metavar="MODULE:ATTR",
+        help=f"client factory under test (env {ENV_VAR}; default {DEFAULT_FACTORY})",
+    )
+    group.addoption(
+        "--keepalive-idle",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="TCP keepalive idle time non-Codex clients must arm (env HARNESS_KEEPALIVE_IDLE; "
+        "default 30)",
+    )
+    group.addoption(
+        "--harness-fixtures",
+        default=None,
+        metavar="DIR",
+        help=f"directory of fault fixtures (env HARNESS_FIXTURES; default {FIXTURE_DIR})",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "codex: drives the ChatGPT Codex backend")
+    config.addinivalue_line("markers", "non_codex: drives an endpoint that is not the Codex backend")
+    explicit = config.getoption("--client-factory") or os.environ.get(ENV_VAR)
+    spec = explicit or DEFAULT_FACTORY
+    try:
+        factory = load_factory(spec)
+        if explicit:
+            vet_factory(spec, factory)
+    except FactoryError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[_FACTORY_KEY] = (spec, factory)
+
+
+def _fixture_dir(config: pytest.Config) -> Path:
+    given = config.getoption("--harness-fixtures") or os.environ.get("HARNESS_FIXTURES")
+    return Path(given) if given else FIXTURE_DIR
+
+
+def harness_fixture_set(config: pytest.Config) -> list[Fixture]:
+    """The run's fixtures, loaded once; a malformed file stops the run with its name."""
+    if _FIXTURES_KEY not in config.stash:
+        try:
+            config.stash[_FIXTURES_KEY] = load_fixtures(_fixture_dir(config))
+        except FixtureError as exc:
+            raise pytest.UsageError(f"harness fixtures: {exc}") from None
+    return config.stash[_FIXTURES_KEY]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize ``codex_endpoint`` / ``non_codex_endpoint`` from the fixtures and
+    ``async_client`` over sync and async."""
+    for name, codex in (("codex_endpoint", True), ("non_codex_endpoint", False)):
+        if name in metafunc.fixturenames:
+            endpoints = [
+                e for f in harness_fixture_set(metafunc.config) for e in f.endpoints if e.codex is codex
+            ]
+            metafunc.parametrize(name, endpoints, ids=[e.id for e in endpoints])
+    if "async_client" in metafunc.fixturenames:
+        metafunc.parametrize("async_client", [False, True], ids=["sync", "async"])
+
+
+@pytest.fixture(scope="session")
+def client_factory_spec(pytestconfig: pytest.Config) -> str:
+    return pytestconfig.stash[_FACTORY_KEY][0]
+
+
+@pytest.fixture(scope="session")
+def client_factory(pytestconfig: pytest.Config) -> ClientFactory:
+    """The factory under test (``--client-factory``)."""
+    return pytestconfig.stash[_FACTORY_KEY][1]
+
+
+@pytest.fixture(scope="session")
+def expected_keepalive_idle(pytestconfig: pytest.Config) -> int:
+    given = pytestconfig.getoption("--keepalive-idle") or os.environ.get("HARNESS_KEEPALIVE_IDLE")
+    return int(given) if given else 30
+
+
+@pytest.fixture(scope="session")
+def harness_fixtures(pytestconfig: pytest.Config) -> list[Fixture]:
+    return harness_fixture_set(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def harness_authority(tmp_path_factory: pytest.TempPathFactory) -> Authority:
+    """The session CA; its bundle is what ``SSL_CERT_FILE`` points at during a scenario."""
+    return Authority(tmp_path_factory.mktemp("harness-pki"))
+
+
+@pytest.fixture(scope="session")
+def harness_network(
+    harness_fixtures: list[Fixture], harness_authority: Authority
+) -> Iterator[Network]:
+    """Every origin from the fixtures, running for the whole session."""
+    if not kernel_view_available():
+        pytest.skip("no kernel view of peer sockets on this system (Linux only)")
+    try:
+        network = Network(harness_fixtures, harness_authority)
+    except KernelViewUnavailable as exc:
+        pytest.skip(str(exc))
+    with network:
+        yield network
+
+
+@pytest.fixture(scope="session")
+def harness_observations(harness_network: Network) -> ObservationLog:
+    return harness_network.log
+
+
+@pytest.fixture(scope="session")
+def harness_drive(harness_network: Network, client_factory: ClientFactory) -> Drive:
+    """``harness_drive(endpoint, call, async_client=False)`` runs one scenario and returns its
+    :class:`~harness.scenario.Result`."""
+
+    def run(endpoint: Endpoint, call: Call, *, async_client: bool = False) -> Result:
+        return drive(harness_network, client_factory, endpoint, call, async_client=async_client)
+
+    return run

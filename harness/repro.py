@@ -1,0 +1,122 @@
+"""The report's own comparison, replayed offline against the simulated origin.
+
+A default ``httpx.Client`` and one whose transport sets SO_KEEPALIVE both post the reporter's
+payload; the harness prints what each got, in the report's format, and what the origin observed.
+"""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from harness.fixtures import Fixture, ReportedOutcome
+from harness.observations import Observation
+from harness.origins import Network
+from harness.pki import Authority
+from harness.scenario import failure_cause
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    variant: str
+    line: str
+    status: int | None
+    body: Any
+    cause: str | None
+    matches: bool
+    expected: str
+    observations: tuple[Observation, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class ReproReport:
+    fixture: str
+    source: str
+    variants: tuple[VariantResult, ...]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return all(v.matches for v in self.variants)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ok"] = self.ok
+        return data
+
+
+def _client(variant: str) -> httpx.Client:
+    if variant == "default":
+        return httpx.Client(timeout=20.0)
+    transport = httpx.HTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)])
+    return httpx.Client(timeout=20.0, transport=transport)
+
+
+def _describe_expected(outcome: ReportedOutcome) -> str:
+    if outcome.status is not None:
+        return f"{outcome.status} {outcome.body!r}"
+    return f"connection error with {outcome.errno}"
+
+
+def _run_variant(
+    network: Network, fixture: Fixture, variant: str, expected: ReportedOutcome
+) -> VariantResult:
+    report = fixture.report
+    assert report is not None
+    mark = network.log.mark()
+    status: int | None = None
+    body: Any = None
+    cause: str | None = None
+    with network.reachable(), _client(variant) as client:
+        try:
+            response = client.post(report.url, headers=dict(report.headers), json=dict(report.payload))
+        except httpx.HTTPError as exc:
+            cause = failure_cause(exc)
+            line = f"{variant} {exc!r}"
+        else:
+            status = response.status_code
+            line = f"{variant} {status} {response.text[:120]}"
+            try:
+                body = response.json()
+            except ValueError:
+                body = response.text
+    if expected.status is not None:
+        matches = status == expected.status and (expected.body is None or body == expected.body)
+    else:
+        matches = cause == expected.errno
+    return VariantResult(
+        variant=variant,
+        line=line,
+        status=status,
+        body=body,
+        cause=cause,
+        matches=matches,
+        expected=_describe_expected(expected),
+        observations=tuple(network.log.since(mark, origin=fixture.name)),
+    )
+
+
+def run_repro(fixture: Fixture) -> ReproReport:
+    """Run every variant the fixture's report recorded; the order is the report's."""
+    report = fixture.report
+    if report is None:
+        raise ValueError(f"fixture {fixture.name} ({fixture.path}) has no 'report' section")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="harness-repro-") as scratch:
+        with Network([fixture], Authority(Path(scratch))) as network:
+            variants = tuple(
+                _run_variant(network, fixture, variant, expected)
+                for variant, expected in report.outcomes.items()
+            )
+    return ReproReport(
+        fixture=fixture.name,
+        source=str(fixture.provenance.get("source", "")),
+        variants=variants,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,1 @@
+"""Test suites shipped with the harness; import one into a test module to run it."""
