@@ -28,7 +28,9 @@ def _print_repro(result: ReproReport) -> None:
             print(f"  [{variant.variant}] no connection reached the origin")
     print()
     for variant in result.variants:
-        verdict = "matches the report" if variant.matches else f"DIFFERS: report saw {variant.expected}"
+        verdict = (
+            "matches the report" if variant.matches else f"DIFFERS: report saw {variant.expected}"
+        )
         print(f"{variant.variant}: {verdict}")
     summary = "reproduced" if result.ok else "NOT reproduced"
     print(f"{summary} in {result.seconds:.2f} s")
@@ -41,7 +43,10 @@ def repro(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.fixture not in fixtures:
-        print(f"error: no fixture named {args.fixture!r}; have: {', '.join(fixtures)}", file=sys.stderr)
+        print(
+            f"error: no fixture named {args.fixture!r}; have: {', '.join(fixtures)}",
+            file=sys.stderr,
+        )
         return 2
     try:
         result = run_repro(fixtures[args.fixture])
@@ -53,7 +58,9 @@ def repro(args: argparse.Namespace) -> int:
     else:
         _print_repro(result)
     if not result.ok:
-        print("error: the simulated outcomes differ from the fixture's recorded ones", file=sys.stderr)
+        print(
+            "error: the simulated outcomes differ from the fixture's recorded ones", file=sys.stderr
+        )
     return 0 if result.ok else 1
 
 

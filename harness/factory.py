@@ -29,7 +29,9 @@ def load_factory(spec: str) -> ClientFactory:
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:
-        raise FactoryError(f"client factory {spec!r}: cannot import {module_name}: {exc!r}") from exc
+        raise FactoryError(
+            f"client factory {spec!r}: cannot import {module_name}: {exc!r}"
+        ) from exc
     target: Any = module
     for part in attr.split("."):
         try:

@@ -103,7 +103,9 @@ class FaultRules:
                 action = Action(item["action"])
             except ValueError:
                 known = ", ".join(a.value for a in Action)
-                raise RuleError(f"{here}.action: unknown action {item['action']!r} ({known})") from None
+                raise RuleError(
+                    f"{here}.action: unknown action {item['action']!r} ({known})"
+                ) from None
             predicate = compile_predicate(item["when"], f"{here}.when")
             rules.append(Rule(predicate, action, f"{action.value} when {_describe(item['when'])}"))
         return cls(rules)

@@ -20,7 +20,13 @@ from harness.faults import FaultRules, RuleError
 
 FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 SCHEMA_VERSION = 1
-JSON_TYPES = {"string": str, "array": list, "object": dict, "number": (int, float), "bool": bool}
+JSON_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "array": list,
+    "object": dict,
+    "number": (int, float),
+    "bool": bool,
+}
 
 
 class FixtureError(ValueError):
@@ -130,7 +136,9 @@ def _reply(item: _Fields) -> Reply:
     when = item.get("when_json", dict, {})
     for key, kind in when.items():
         if kind not in JSON_TYPES:
-            raise item.fail(f"when_json.{key}", f"unknown JSON type {kind!r} ({', '.join(JSON_TYPES)})")
+            raise item.fail(
+                f"when_json.{key}", f"unknown JSON type {kind!r} ({', '.join(JSON_TYPES)})"
+            )
     status = item.get("status", int)
     if not 100 <= status <= 599:
         raise item.fail("status", f"not an HTTP status: {status}")
@@ -183,7 +191,9 @@ def load_fixture(path: Path) -> Fixture:
         raise FixtureError(f"{path}: not valid JSON: {exc}") from None
     top = _Fields(path, raw, "")
     if top.get("schema", int) != SCHEMA_VERSION:
-        raise top.fail("schema", f"unsupported schema version (this harness reads {SCHEMA_VERSION})")
+        raise top.fail(
+            "schema", f"unsupported schema version (this harness reads {SCHEMA_VERSION})"
+        )
     name = top.get("name", str)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
         raise top.fail("name", "use lowercase letters, digits and dashes")
@@ -240,7 +250,9 @@ def load_fixtures(directory: Path = FIXTURE_DIR) -> list[Fixture]:
     seen: dict[str, Path] = {}
     for fixture in fixtures:
         if fixture.name in seen:
-            raise FixtureError(f"{fixture.path}: name: {fixture.name!r} is also used by {seen[fixture.name]}")
+            raise FixtureError(
+                f"{fixture.path}: name: {fixture.name!r} is also used by {seen[fixture.name]}"
+            )
         seen[fixture.name] = fixture.path
     if not fixtures:
         raise FixtureError(f"{directory}: no fixture files (*.json)")

@@ -108,18 +108,23 @@ class KernelView:
     def _timer_netlink(self, local: Address, remote: Address) -> tuple[int, int] | None:
         family = socket.AF_INET6 if ":" in local[0] else socket.AF_INET
         sockid = _SOCKID.pack(
-            local[1], remote[1], _packed_address(family, local[0]), _packed_address(family, remote[0])
+            local[1],
+            remote[1],
+            _packed_address(family, local[0]),
+            _packed_address(family, remote[0]),
         ) + struct.pack("=III", 0, INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE)
         body = _REQUEST.pack(family, socket.IPPROTO_TCP, 0, 0, 0xFFFFFFFF) + sockid
         assert self._netlink is not None
         with self._lock:
             self._seq += 1
             seq = self._seq
-            header = _HEADER.pack(_HEADER.size + len(body), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, seq, 0)
+            header = _HEADER.pack(
+                _HEADER.size + len(body), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, seq, 0
+            )
             self._netlink.send(header + body)
             while True:
                 reply = self._netlink.recv(65536)
-                length, kind, _flags, reply_seq, _pid = _HEADER.unpack_from(reply)
+                _length, kind, _flags, reply_seq, _pid = _HEADER.unpack_from(reply)
                 if reply_seq == seq:
                     break
         if kind == NLMSG_ERROR:

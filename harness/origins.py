@@ -12,6 +12,7 @@ import json
 import re
 import socket
 import ssl
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -26,8 +27,10 @@ from harness.observations import ObservationLog
 from harness.pki import Authority
 from harness.routing import Router
 
+CLOSE_TIMEOUT = 10.0
 
-class Backend(HTTPServer):  # type: ignore[misc]
+
+class Backend(HTTPServer):
     """pytest-httpserver with TCP_NODELAY on accepted sockets and a listener that is closed.
 
     Without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms to responses split across writes.
@@ -39,6 +42,7 @@ class Backend(HTTPServer):  # type: ignore[misc]
     def start(self) -> None:
         super().start()
         server = self.server
+        assert server is not None
         accept = server.get_request
 
         def get_request() -> tuple[socket.socket, Any]:
@@ -47,13 +51,17 @@ class Backend(HTTPServer):  # type: ignore[misc]
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             return conn, peer
 
-        server.get_request = get_request
+        server.get_request = get_request  # type: ignore[method-assign]
 
     def stop(self) -> None:
         server = self.server
         super().stop()
         if server is not None:
             server.server_close()
+
+
+def _is_json_type(value: Any, kind: str) -> bool:
+    return isinstance(value, JSON_TYPES[kind])
 
 
 def _json_matches(request: Request, when: dict[str, str]) -> bool:
@@ -65,7 +73,7 @@ def _json_matches(request: Request, when: dict[str, str]) -> bool:
         return False
     if not isinstance(body, dict):
         return False
-    return all(isinstance(body.get(key), JSON_TYPES[kind]) for key, kind in when.items())
+    return all(_is_json_type(body.get(key), kind) for key, kind in when.items())
 
 
 def _compact(body: Any) -> str:
@@ -118,14 +126,21 @@ class Origin:
     ) -> None:
         self.fixture = fixture
         self.name = fixture.name
-        context = authority.server_context(list(fixture.hosts)) if fixture.scheme == "https" else None
+        context = (
+            authority.server_context(list(fixture.hosts)) if fixture.scheme == "https" else None
+        )
         self.backend = Backend(context)
         self.backend.start()
         try:
             self._install_replies()
             listen_host = router.address_for(fixture.hosts[0])
             self.gate = Gate(
-                fixture.name, listen_host, ("127.0.0.1", self.backend.port), fixture.faults, kernel, log
+                fixture.name,
+                listen_host,
+                ("127.0.0.1", self.backend.port),
+                fixture.faults,
+                kernel,
+                log,
             ).start()
         except BaseException:
             self.backend.stop()
@@ -195,14 +210,28 @@ class Network:
             yield self
 
     def close(self) -> None:
+        """Close every origin at once: a backend takes up to its 0.5 s poll interval to stop."""
         errors: list[BaseException] = []
-        for origin in self.origins.values():
+
+        def close_one(origin: Origin) -> None:
             try:
                 origin.close()
             except Exception as exc:  # close every origin, then report
                 errors.append(exc)
+
+        closers = [
+            threading.Thread(target=close_one, args=(origin,), name=f"close-{origin.name}")
+            for origin in self.origins.values()
+        ]
+        for closer in closers:
+            closer.start()
+        for closer in closers:
+            closer.join(CLOSE_TIMEOUT)
         self.origins.clear()
         self.kernel.close()
+        stuck = [closer.name for closer in closers if closer.is_alive()]
+        if stuck:
+            raise RuntimeError(f"origins did not stop within {CLOSE_TIMEOUT} s: {', '.join(stuck)}")
         if errors:
             raise errors[0]
 

@@ -59,7 +59,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "codex: drives the ChatGPT Codex backend")
-    config.addinivalue_line("markers", "non_codex: drives an endpoint that is not the Codex backend")
+    config.addinivalue_line(
+        "markers", "non_codex: drives an endpoint that is not the Codex backend"
+    )
     explicit = config.getoption("--client-factory") or os.environ.get(ENV_VAR)
     spec = explicit or DEFAULT_FACTORY
     try:
@@ -69,6 +71,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except FactoryError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_FACTORY_KEY] = (spec, factory)
+    harness_fixture_set(config)
 
 
 def _fixture_dir(config: pytest.Config) -> Path:
@@ -92,7 +95,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     for name, codex in (("codex_endpoint", True), ("non_codex_endpoint", False)):
         if name in metafunc.fixturenames:
             endpoints = [
-                e for f in harness_fixture_set(metafunc.config) for e in f.endpoints if e.codex is codex
+                e
+                for f in harness_fixture_set(metafunc.config)
+                for e in f.endpoints
+                if e.codex is codex
             ]
             metafunc.parametrize(name, endpoints, ids=[e.id for e in endpoints])
     if "async_client" in metafunc.fixturenames:

@@ -75,7 +75,9 @@ def _run_variant(
     cause: str | None = None
     with network.reachable(), _client(variant) as client:
         try:
-            response = client.post(report.url, headers=dict(report.headers), json=dict(report.payload))
+            response = client.post(
+                report.url, headers=dict(report.headers), json=dict(report.payload)
+            )
         except httpx.HTTPError as exc:
             cause = failure_cause(exc)
             line = f"{variant} {exc!r}"
@@ -108,12 +110,14 @@ def run_repro(fixture: Fixture) -> ReproReport:
     if report is None:
         raise ValueError(f"fixture {fixture.name} ({fixture.path}) has no 'report' section")
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="harness-repro-") as scratch:
-        with Network([fixture], Authority(Path(scratch))) as network:
-            variants = tuple(
-                _run_variant(network, fixture, variant, expected)
-                for variant, expected in report.outcomes.items()
-            )
+    with (
+        tempfile.TemporaryDirectory(prefix="harness-repro-") as scratch,
+        Network([fixture], Authority(Path(scratch))) as network,
+    ):
+        variants = tuple(
+            _run_variant(network, fixture, variant, expected)
+            for variant, expected in report.outcomes.items()
+        )
     return ReproReport(
         fixture=fixture.name,
         source=str(fixture.provenance.get("source", "")),

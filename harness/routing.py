@@ -89,7 +89,7 @@ class Router:
         """Routed names and their URL ports, for messages and reports."""
         table: dict[str, list[int]] = {}
         with self._lock:
-            for (address, port) in self._rewrites:
+            for address, port in self._rewrites:
                 table.setdefault(self._names[address], []).append(port)
         return {name: sorted(ports) for name, ports in sorted(table.items())}
 
@@ -171,7 +171,7 @@ class Router:
                     socket.EAI_FAMILY,
                     f"harness routing: {normalize_host(host)} is routed over IPv4 only",
                 )
-            number = int(port) if port not in (None, b"", "") else 0  # type: ignore[arg-type]
+            number = int(port) if port not in (None, b"", "") else 0
             sock_type = type or socket.SOCK_STREAM
             return [(socket.AF_INET, sock_type, proto or 0, "", (address, number))]
 
@@ -185,9 +185,9 @@ class Router:
                 address = router.destination(address)
             return real_connect_ex(self, address)
 
-        socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
-        socket.socket.connect = connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+        socket.getaddrinfo = getaddrinfo
+        socket.socket.connect = connect  # type: ignore[method-assign,assignment]
+        socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
         try:
             yield self
         finally:

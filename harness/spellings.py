@@ -17,7 +17,7 @@ LOOKALIKE_PATHS = ("/v1", "/backend-api/codex", "/chatgpt.com/backend-api/codex"
 
 def _random_case(text: str) -> st.SearchStrategy[str]:
     return st.lists(st.booleans(), min_size=len(text), max_size=len(text)).map(
-        lambda flips: "".join(c.upper() if f else c for c, f in zip(text, flips))
+        lambda flips: "".join(c.upper() if f else c for c, f in zip(text, flips, strict=True))
     )
 
 

@@ -6,7 +6,6 @@ first record the client sends.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 
 HANDSHAKE = 0x16
@@ -34,8 +33,7 @@ def record_length(data: bytes) -> int | None:
     """Bytes needed for the whole first record, or ``None`` until the header has arrived."""
     if len(data) < RECORD_HEADER:
         return None
-    (length,) = struct.unpack_from("!H", data, 3)
-    return RECORD_HEADER + length
+    return RECORD_HEADER + int.from_bytes(data[3:5], "big")
 
 
 class _Reader:

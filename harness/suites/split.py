@@ -56,7 +56,10 @@ def _reported_default(network: Network, origin: str) -> tuple[int, object]:
 def _explain(result: Result) -> str:
     seen = "; ".join(o.summary() for o in result.observations) or "no connection reached the origin"
     mode = "async" if result.async_client else "sync"
-    return f"{result.endpoint.id} ({mode}, {result.call.value}): client got {result.outcome.describe()}; origin saw: {seen}"
+    return (
+        f"{result.endpoint.id} ({mode}, {result.call.value}): "
+        f"client got {result.outcome.describe()}; origin saw: {seen}"
+    )
 
 
 def assert_codex_reply(network: Network, result: Result) -> None:
@@ -128,9 +131,12 @@ LOOKALIKE_ORIGIN = "custom-https"
 
 
 @pytest.mark.non_codex
-@given(provider=lookalike_providers(), base_url=lookalike_base_urls(
-    ("codex.example.test", "chatgpt.com.example.test", "gateway.example.test")
-))
+@given(
+    provider=lookalike_providers(),
+    base_url=lookalike_base_urls(
+        ("codex.example.test", "chatgpt.com.example.test", "gateway.example.test")
+    ),
+)
 def test_lookalike_spellings_keep_keepalive(
     harness_network: Network,
     harness_drive: Drive,

@@ -41,7 +41,7 @@ def env_proxy_for(base_url: str) -> str | None:
     proxy = proxies.get(parts.scheme.lower()) or proxies.get("all")
     if not proxy:
         return None
-    if urllib.request.proxy_bypass_environment(parts.hostname or "", proxies):
+    if urllib.request.proxy_bypass_environment(parts.hostname or "", proxies):  # type: ignore[attr-defined]
         return None
     return proxy
 

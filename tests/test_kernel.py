@@ -1,0 +1,93 @@
+"""The kernel view classifies keepalive from the peer's socket, by netlink and by /proc alike."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from harness.kernel import KernelView, kernel_view_available, timer_from_proc
+
+pytestmark = pytest.mark.skipif(not kernel_view_available(), reason="Linux kernel view only")
+
+KEEPIDLE = getattr(socket, "TCP_KEEPIDLE", None)
+
+
+@pytest.fixture(params=["127.0.0.1", "::1"], ids=["ipv4", "ipv6"])
+def listener(request: pytest.FixtureRequest) -> Iterator[socket.socket]:
+    family = socket.AF_INET6 if ":" in request.param else socket.AF_INET
+    try:
+        server = socket.socket(family, socket.SOCK_STREAM)
+        server.bind((request.param, 0))
+    except OSError as exc:
+        pytest.skip(f"{request.param} unavailable: {exc}")
+    server.listen()
+    with server:
+        yield server
+
+
+def connect(
+    listener: socket.socket, options: list[tuple[int, int, int]]
+) -> tuple[socket.socket, socket.socket]:
+    client = socket.create_connection(listener.getsockname()[:2])
+    for option in options:
+        client.setsockopt(*option)
+    client.sendall(b"hello")
+    accepted, _ = listener.accept()
+    accepted.recv(5)
+    return client, accepted
+
+
+CASES = {
+    "off": ([], False, None),
+    "so_keepalive_default_idle": ([(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)], True, 7200),
+    "idle_30": (
+        [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, KEEPIDLE or 0, 30)],
+        True,
+        30,
+    ),
+    "idle_before_enable_60": (
+        [(socket.IPPROTO_TCP, KEEPIDLE or 0, 60), (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)],
+        True,
+        60,
+    ),
+    "idle_without_enable": ([(socket.IPPROTO_TCP, KEEPIDLE or 0, 30)], False, None),
+}
+
+
+@pytest.mark.parametrize("method", ["sock_diag", "proc"])
+@pytest.mark.parametrize("options, armed, idle", CASES.values(), ids=list(CASES))
+def test_keepalive_state(
+    listener: socket.socket,
+    method: str,
+    options: list[tuple[int, int, int]],
+    armed: bool,
+    idle: int | None,
+) -> None:
+    client, accepted = connect(listener, options)
+    with client, accepted, KernelView(prefer_netlink=method == "sock_diag") as view:
+        assert view.method == method
+        state = view.keepalive(client.getsockname()[:2], accepted.getsockname()[:2])
+    assert (state.armed, state.idle_seconds) == (armed, idle)
+
+
+def test_unknown_socket_is_a_lookup_error(listener: socket.socket) -> None:
+    client, accepted = connect(listener, [])
+    here = client.getsockname()[:2]
+    there = accepted.getsockname()[:2]
+    client.close()
+    accepted.close()
+    with KernelView() as view, pytest.raises(LookupError, match="no TCP socket"):
+        view.keepalive((here[0], 1), there)
+
+
+def test_proc_and_netlink_agree(listener: socket.socket) -> None:
+    client, accepted = connect(listener, [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)])
+    with client, accepted, KernelView() as view:
+        local, remote = client.getsockname()[:2], accepted.getsockname()[:2]
+        netlink = view.timer(local, remote)
+        proc = timer_from_proc(local, remote)
+    assert netlink is not None and proc is not None
+    assert netlink[0] == proc[0] == 2
+    assert abs(netlink[1] - proc[1]) < 1000

@@ -1,0 +1,64 @@
+"""``python -m harness repro`` prints the report's two lines and judges them against the fixture."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from harness.fixtures import FIXTURE_DIR
+
+
+def repro(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness", "repro", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_repro_prints_the_reports_lines_and_exits_zero() -> None:
+    result = repro()
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == 'default 400 {"detail":"Input must be a list"}'
+    assert lines[1] == (
+        f"custom ConnectError('[Errno {errno.ECONNRESET}] {os.strerror(errno.ECONNRESET)}')"
+    )
+    assert "keepalive armed" in result.stdout and "reset [reset when keepalive]" in result.stdout
+
+
+def test_repro_json() -> None:
+    result = repro("--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    variants = {v["variant"]: v for v in report["variants"]}
+    assert variants["default"]["status"] == 400
+    assert variants["custom"]["cause"] == "ECONNRESET"
+    assert variants["custom"]["observations"][0]["keepalive"]["armed"] is True
+    assert variants["default"]["observations"][0]["action"] == "serve"
+
+
+def test_repro_fails_when_the_origin_no_longer_behaves_as_recorded(tmp_path: Path) -> None:
+    shutil.copy(FIXTURE_DIR / "chatgpt-codex.json", tmp_path)
+    path = tmp_path / "chatgpt-codex.json"
+    data = json.loads(path.read_text())
+    data["faults"] = []
+    path.write_text(json.dumps(data))
+    result = repro("--fixtures", str(tmp_path))
+    assert result.returncode == 1
+    assert "custom: DIFFERS: report saw connection error with ECONNRESET" in result.stdout
+    assert "differ from the fixture" in result.stderr
+
+
+def test_repro_unknown_fixture() -> None:
+    result = repro("--fixture", "nope")
+    assert result.returncode == 2
+    assert "no fixture named 'nope'" in result.stderr

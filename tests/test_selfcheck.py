@@ -1,0 +1,106 @@
+"""The split suite has teeth: it fails against the known-bad factories, and only where it should.
+
+Each run is a fresh pytest process (pytester) over the shipped suite, read back through JUnit XML.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+SUITE = "from harness.suites.split import *  # noqa: F403\n"
+
+
+def run_suite(pytester: pytest.Pytester, factory: str) -> dict[str, str]:
+    """Run the split suite against ``factory``; map each test id to passed/failed/skipped."""
+    pytester.makepyfile(test_split=SUITE)
+    report = Path(pytester.path, "report.xml")
+    result = pytester.runpytest_subprocess(
+        "--client-factory",
+        factory,
+        f"--junitxml={report}",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-W",
+        "error",
+    )
+    assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED), result.stdout.str()
+    outcomes: dict[str, str] = {}
+    for case in ET.parse(report).getroot().iter("testcase"):
+        kind = "passed"
+        for child in case:
+            if child.tag in ("failure", "error"):
+                kind = "failed"
+            elif child.tag == "skipped":
+                kind = "skipped"
+        outcomes[case.get("name", "")] = kind
+    assert outcomes, result.stdout.str()
+    return outcomes
+
+
+def is_codex_case(name: str) -> bool:
+    return name.startswith("test_codex_")
+
+
+def test_reference_passes_everything(pytester: pytest.Pytester) -> None:
+    outcomes = run_suite(pytester, "harness.targets.reference:factory")
+    assert set(outcomes.values()) == {"passed"}, outcomes
+
+
+def test_regressed_fails_exactly_the_codex_cases(pytester: pytest.Pytester) -> None:
+    outcomes = run_suite(pytester, "harness.targets.regressed:factory")
+    failed = {name for name, kind in outcomes.items() if kind == "failed"}
+    codex = {name for name in outcomes if is_codex_case(name)}
+    assert codex, outcomes
+    assert failed == codex, sorted(failed ^ codex)
+    assert all(kind == "passed" for name, kind in outcomes.items() if name not in codex)
+
+
+BAD_FACTORIES = {
+    "no_colon": ("harness.targets.reference", "expected MODULE:ATTR"),
+    "missing_module": ("harness.targets.nope:factory", "cannot import harness.targets.nope"),
+    "missing_attr": ("harness.targets.reference:nope", "has no nope"),
+    "not_callable": ("harness.targets.reference:CODEX_HOST", "is not callable"),
+    "raises": ("badfactories:raising", "raised RuntimeError('boom')"),
+    "wrong_type": ("badfactories:wrong_type", "returned str"),
+    "sync_for_async": ("badfactories:sync_only", "returned OpenAI for async_client=True"),
+}
+
+
+@pytest.mark.parametrize("spec, message", BAD_FACTORIES.values(), ids=list(BAD_FACTORIES))
+def test_unusable_factory_fails_the_run_at_once(
+    pytester: pytest.Pytester, spec: str, message: str
+) -> None:
+    pytester.makepyfile(
+        badfactories="""
+        import openai
+
+        def raising(provider, base_url, api_key, *, async_client=False):
+            raise RuntimeError("boom")
+
+        def wrong_type(provider, base_url, api_key, *, async_client=False):
+            return "not a client"
+
+        def sync_only(provider, base_url, api_key, *, async_client=False):
+            return openai.OpenAI(api_key=api_key, base_url=base_url)
+        """,
+        test_split=SUITE,
+    )
+    pytester.syspathinsert()
+    result = pytester.runpytest_subprocess("--client-factory", spec, "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{spec}*{message}*"])
+    result.stdout.no_fnmatch_line("*passed*")
+
+
+def test_factory_from_environment(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HARNESS_CLIENT_FACTORY", "harness.targets.reference:nope")
+    pytester.makepyfile(test_split=SUITE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*harness.targets.reference:nope*has no nope*"])
