@@ -25,6 +25,7 @@ from harness.kernel import KernelViewUnavailable, kernel_view_available
 from harness.observations import ObservationLog
 from harness.origins import Network
 from harness.pki import Authority
+from harness.profiles import load_default_profile
 from harness.scenario import Call, Result, drive
 
 Drive = Callable[..., Result]
@@ -57,7 +58,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
+    load_default_profile()
     config.addinivalue_line("markers", "codex: drives the ChatGPT Codex backend")
     config.addinivalue_line(
         "markers", "non_codex: drives an endpoint that is not the Codex backend"

@@ -96,7 +96,7 @@ def test_duplicate_names_are_rejected(tmp_path: Path) -> None:
 def test_malformed_fixture_stops_the_pytest_run(pytester: pytest.Pytester) -> None:
     broken = pytester.mkdir("fx")
     (broken / "x.json").write_text(json.dumps(dict(_good(), schema=2)))
-    pytester.makepyfile(test_split="from harness.suites.split import *  # noqa: F403\n")
-    result = pytester.runpytest_subprocess(f"--harness-fixtures={broken}", "-p", "no:cacheprovider")
+    pytester.makepyfile(test_inner_split="from harness.suites.split import *  # noqa: F403\n")
+    result = pytester.runpytest_inprocess(f"--harness-fixtures={broken}", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*x.json: schema: unsupported schema version*"])

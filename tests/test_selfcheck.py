@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from harness.factory import vet_factory
+from harness.targets import reference
+
 SUITE = "from harness.suites.split import *  # noqa: F403\n"
 
 
 def run_suite(pytester: pytest.Pytester, factory: str) -> dict[str, str]:
-    """Run the split suite against ``factory``; map each test id to passed/failed/skipped."""
-    pytester.makepyfile(test_split=SUITE)
+    """Run the split suite against ``factory`` in a fresh process; map each test to its outcome."""
+    pytester.makepyfile(test_inner_split=SUITE)
     report = Path(pytester.path, "report.xml")
     result = pytester.runpytest_subprocess(
         "--client-factory",
@@ -59,6 +62,11 @@ def test_regressed_fails_exactly_the_codex_cases(pytester: pytest.Pytester) -> N
     assert all(kind == "passed" for name, kind in outcomes.items() if name not in codex)
 
 
+# The unusable-factory runs are in-process (they stop in pytest_configure, before any test), so
+# import what vetting a factory imports now: modules first imported inside an in-process run are
+# dropped from sys.modules when it ends, and re-importing them later splits class identities.
+vet_factory("harness.targets.reference:factory", reference.factory)
+
 BAD_FACTORIES = {
     "no_colon": ("harness.targets.reference", "expected MODULE:ATTR"),
     "missing_module": ("harness.targets.nope:factory", "cannot import harness.targets.nope"),
@@ -87,10 +95,10 @@ def test_unusable_factory_fails_the_run_at_once(
         def sync_only(provider, base_url, api_key, *, async_client=False):
             return openai.OpenAI(api_key=api_key, base_url=base_url)
         """,
-        test_split=SUITE,
+        test_inner_split=SUITE,
     )
     pytester.syspathinsert()
-    result = pytester.runpytest_subprocess("--client-factory", spec, "-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess("--client-factory", spec, "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{spec}*{message}*"])
     result.stdout.no_fnmatch_line("*passed*")
@@ -100,7 +108,7 @@ def test_factory_from_environment(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HARNESS_CLIENT_FACTORY", "harness.targets.reference:nope")
-    pytester.makepyfile(test_split=SUITE)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    pytester.makepyfile(test_inner_split=SUITE)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*harness.targets.reference:nope*has no nope*"])
