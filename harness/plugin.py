@@ -22,6 +22,7 @@ from harness.factory import (
 )
 from harness.fixtures import FIXTURE_DIR, Endpoint, Fixture, FixtureError, load_fixtures
 from harness.kernel import KernelViewUnavailable, kernel_view_available
+from harness.leaks import LeakCheck
 from harness.observations import ObservationLog
 from harness.origins import Network
 from harness.pki import Authority
@@ -32,6 +33,7 @@ Drive = Callable[..., Result]
 
 _FACTORY_KEY = pytest.StashKey[tuple[str, ClientFactory]]()
 _FIXTURES_KEY = pytest.StashKey[list[Fixture]]()
+_LEAKS_KEY = pytest.StashKey[LeakCheck]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,6 +51,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="TCP keepalive idle time non-Codex clients must arm (env HARNESS_KEEPALIVE_IDLE; "
         "default 30)",
+    )
+    group.addoption(
+        "--leak-check",
+        action="store_true",
+        help="fail the session if a thread or file descriptor outlives the fixtures",
     )
     group.addoption(
         "--harness-fixtures",
@@ -75,6 +82,24 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_FACTORY_KEY] = (spec, factory)
     harness_fixture_set(config)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if session.config.getoption("--leak-check"):
+        session.stash[_LEAKS_KEY] = LeakCheck()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    check = session.stash.get(_LEAKS_KEY, None)
+    if check is None:
+        return
+    problems = check.problems()
+    if problems:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("leak check: " + "; ".join(problems), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _fixture_dir(config: pytest.Config) -> Path:
