@@ -13,13 +13,14 @@ import re
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from harness.environ import PROXY_VARIABLES, scoped_environ
 from harness.fixtures import JSON_TYPES, Endpoint, Fixture, Reply
 from harness.gate import Gate
 from harness.kernel import KernelView
@@ -204,9 +205,17 @@ class Network:
         return [e for origin in self.origins.values() for e in origin.fixture.endpoints]
 
     @contextmanager
-    def reachable(self) -> Iterator[Network]:
-        """Trust the session CA and route the origins' hostnames for the block."""
-        with self.authority.trusted(), self.router.active():
+    def reachable(self, environ: Mapping[str, str] | None = None) -> Iterator[Network]:
+        """Trust the session CA and route the origins' hostnames for the block.
+
+        Proxy variables the caller's shell may have set are cleared, so only what a scenario
+        asks for (``environ``) reaches the client under test.
+        """
+        with (
+            scoped_environ(environ or {}, unset=PROXY_VARIABLES),
+            self.authority.trusted(),
+            self.router.active(),
+        ):
             yield self
 
     def close(self) -> None:
