@@ -2,22 +2,36 @@
 
 A rule reads like the fixture that holds it: ``{"when": "keepalive", "action": "reset"}``.
 Predicates compose with ``all``, ``any`` and ``not``; the first matching rule wins and a
-connection no rule matches is served.
+connection no rule matches is served. Actions that take a parameter name it beside the action:
+``{"when": "always", "action": "stall", "seconds": 2}``, ``{"when": "tls", "action":
+"reset_after", "bytes": 100}``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from harness.kernel import KeepaliveState
 
+MAX_STALL_SECONDS = 30.0
+
 
 class Action(str, Enum):
     SERVE = "serve"
-    RESET = "reset"
+    RESET = "reset"  # RST before the handshake completes
+    RESET_AFTER = "reset_after"  # serve, then RST once N bytes reached the client
+    STALL = "stall"  # accept, say nothing for a bounded time, then close
+    ALERT = "alert"  # answer the ClientHello with a fatal handshake_failure alert
+
+
+#: Parameters each action takes: name → (default, lowest, highest).
+PARAMETERS: dict[Action, dict[str, tuple[float | None, float, float]]] = {
+    Action.RESET_AFTER: {"bytes": (None, 0, 1 << 30)},
+    Action.STALL: {"seconds": (5.0, 0, MAX_STALL_SECONDS)},
+}
 
 
 @dataclass(frozen=True)
@@ -28,6 +42,7 @@ class ConnectionFacts:
     sni: str | None
     alpn: tuple[str, ...]
     keepalive: KeepaliveState
+    direct: bool = True
 
 
 Predicate = Callable[[ConnectionFacts], bool]
@@ -42,6 +57,8 @@ _SIMPLE: dict[str, Predicate] = {
     "never": lambda facts: False,
     "keepalive": lambda facts: facts.keepalive.armed,
     "tls": lambda facts: facts.tls,
+    "direct": lambda facts: facts.direct,
+    "proxied": lambda facts: not facts.direct,
 }
 
 
@@ -82,10 +99,46 @@ class Rule:
     when: Predicate
     action: Action
     text: str
+    params: Mapping[str, float] = field(default_factory=dict)
+
+
+def _params(item: Mapping[str, Any], action: Action, where: str) -> dict[str, float]:
+    allowed = PARAMETERS.get(action, {})
+    extra = set(item) - {"when", "action"} - set(allowed)
+    if extra:
+        raise RuleError(f"{where}: {action.value} takes no {', '.join(sorted(extra))}")
+    params: dict[str, float] = {}
+    for name, (default, low, high) in allowed.items():
+        value = item.get(name, default)
+        if value is None:
+            raise RuleError(f"{where}.{name}: required for {action.value}")
+        if (
+            not isinstance(value, (int, float))
+            or isinstance(value, bool)
+            or not low <= value <= high
+        ):
+            raise RuleError(f"{where}.{name}: expected a number from {low} to {high}")
+        params[name] = float(value)
+    return params
+
+
+def rule(spec: Mapping[str, Any], where: str = "rule") -> Rule:
+    """One rule from its fixture form; raise :class:`RuleError` naming ``where`` if malformed."""
+    if not isinstance(spec, Mapping) or not {"when", "action"} <= set(spec):
+        raise RuleError(f"{where}: a rule needs the keys 'when' and 'action'")
+    try:
+        action = Action(spec["action"])
+    except ValueError:
+        known = ", ".join(a.value for a in Action)
+        raise RuleError(f"{where}.action: unknown action {spec['action']!r} ({known})") from None
+    params = _params(spec, action, where)
+    predicate = compile_predicate(spec["when"], f"{where}.when")
+    shown = "".join(f" {name}={value:g}" for name, value in params.items())
+    return Rule(predicate, action, f"{action.value}{shown} when {_describe(spec['when'])}", params)
 
 
 class FaultRules:
-    """An ordered list of rules; :meth:`decide` gives the action and the rule that chose it."""
+    """An ordered list of rules; :meth:`decide` gives the rule that chose the action."""
 
     def __init__(self, rules: Sequence[Rule] = ()) -> None:
         self.rules = tuple(rules)
@@ -94,27 +147,24 @@ class FaultRules:
     def from_spec(cls, spec: Any, where: str = "faults") -> FaultRules:
         if not isinstance(spec, Sequence) or isinstance(spec, str):
             raise RuleError(f"{where}: expected a list of rules")
-        rules = []
-        for index, item in enumerate(spec):
-            here = f"{where}[{index}]"
-            if not isinstance(item, Mapping) or set(item) != {"when", "action"}:
-                raise RuleError(f"{here}: a rule has exactly the keys 'when' and 'action'")
-            try:
-                action = Action(item["action"])
-            except ValueError:
-                known = ", ".join(a.value for a in Action)
-                raise RuleError(
-                    f"{here}.action: unknown action {item['action']!r} ({known})"
-                ) from None
-            predicate = compile_predicate(item["when"], f"{here}.when")
-            rules.append(Rule(predicate, action, f"{action.value} when {_describe(item['when'])}"))
-        return cls(rules)
+        return cls([rule(item, f"{where}[{index}]") for index, item in enumerate(spec)])
 
-    def decide(self, facts: ConnectionFacts) -> tuple[Action, str]:
-        for rule in self.rules:
-            if rule.when(facts):
-                return rule.action, rule.text
-        return Action.SERVE, "serve (no rule matched)"
+    def match(self, facts: ConnectionFacts) -> Rule | None:
+        for candidate in self.rules:
+            if candidate.when(facts):
+                return candidate
+        return None
+
+
+SERVE_BY_DEFAULT = Rule(lambda facts: True, Action.SERVE, "serve (no rule matched)")
+
+
+def decide(facts: ConnectionFacts, *rule_sets: FaultRules | None) -> Rule:
+    """The first matching rule across ``rule_sets`` in order; serve if none matches."""
+    for rules in rule_sets:
+        if rules is not None and (found := rules.match(facts)) is not None:
+            return found
+    return SERVE_BY_DEFAULT
 
 
 def _describe(spec: Any) -> str:

@@ -6,10 +6,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from harness.kernel import KeepaliveState
 
 Address = tuple[str, int]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class Observation:
     sni: str | None
     alpn: tuple[str, ...]
     keepalive: KeepaliveState
+    direct: bool
     action: str
     rule: str
     decide_ms: float
@@ -34,20 +37,21 @@ class Observation:
             else "keepalive off"
         )
         transport = f"TLS sni={self.sni} alpn={','.join(self.alpn) or '-'}" if self.tls else "plain"
+        route = "direct" if self.direct else "via proxy"
         return (
-            f"{self.origin}: {self.peer[0]}:{self.peer[1]} {transport}; {armed} "
+            f"{self.origin}: {self.peer[0]}:{self.peer[1]} {route} {transport}; {armed} "
             f"({self.keepalive.source}); {self.action} [{self.rule}] in {self.decide_ms:.2f} ms"
         )
 
 
-class ObservationLog:
-    """Append-only, thread-safe list of observations with a bounded wait."""
+class RecordLog(Generic[T]):
+    """Append-only, thread-safe list of records with a bounded wait."""
 
     def __init__(self) -> None:
-        self._items: list[Observation] = []
+        self._items: list[T] = []
         self._changed = threading.Condition()
 
-    def append(self, item: Observation) -> None:
+    def append(self, item: T) -> None:
         with self._changed:
             self._items.append(item)
             self._changed.notify_all()
@@ -57,18 +61,17 @@ class ObservationLog:
         with self._changed:
             return len(self._items)
 
-    def since(self, mark: int = 0, origin: str | None = None) -> list[Observation]:
+    def since(self, mark: int = 0) -> list[T]:
         with self._changed:
-            items = self._items[mark:]
-        return [item for item in items if origin is None or item.origin == origin]
+            return self._items[mark:]
 
     def wait_for(
         self,
-        condition: Callable[[list[Observation]], bool],
+        condition: Callable[[list[T]], bool],
         mark: int = 0,
         timeout: float = 2.0,
-    ) -> list[Observation]:
-        """Wait (bounded) until ``condition`` holds over the observations since ``mark``."""
+    ) -> list[T]:
+        """Wait (bounded) until ``condition`` holds over the records since ``mark``."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while not condition(self._items[mark:]):
@@ -77,3 +80,10 @@ class ObservationLog:
                     break
                 self._changed.wait(remaining)
             return list(self._items[mark:])
+
+
+class ObservationLog(RecordLog[Observation]):
+    """The gates' shared log; :meth:`of` filters by origin."""
+
+    def of(self, origin: str, mark: int = 0) -> list[Observation]:
+        return [item for item in self.since(mark) if item.origin == origin]

@@ -20,12 +20,14 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from harness.conditions import Condition
 from harness.environ import PROXY_VARIABLES, scoped_environ
 from harness.fixtures import JSON_TYPES, Endpoint, Fixture, Reply
 from harness.gate import Gate
 from harness.kernel import KernelView
 from harness.observations import ObservationLog
 from harness.pki import Authority
+from harness.proxy import ConnectProxy
 from harness.routing import Router
 
 CLOSE_TIMEOUT = 10.0
@@ -124,6 +126,7 @@ class Origin:
         router: Router,
         kernel: KernelView,
         log: ObservationLog,
+        proxy_sources: frozenset[str] = frozenset(),
     ) -> None:
         self.fixture = fixture
         self.name = fixture.name
@@ -142,7 +145,9 @@ class Origin:
                 fixture.faults,
                 kernel,
                 log,
-            ).start()
+                proxy_sources=proxy_sources,
+            )
+            self.gate.start()
         except BaseException:
             self.backend.stop()
             raise
@@ -181,6 +186,8 @@ class Network:
         self.kernel = kernel or KernelView()
         self.log = ObservationLog()
         self.origins: dict[str, Origin] = {}
+        self.proxy = ConnectProxy(self.router, self.kernel)
+        self.proxy.start()
         try:
             for fixture in fixtures:
                 self.add(fixture)
@@ -191,7 +198,14 @@ class Network:
     def add(self, fixture: Fixture) -> Origin:
         if fixture.name in self.origins:
             raise ValueError(f"origin {fixture.name!r} already exists")
-        origin = Origin(fixture, self.authority, self.router, self.kernel, self.log)
+        origin = Origin(
+            fixture,
+            self.authority,
+            self.router,
+            self.kernel,
+            self.log,
+            proxy_sources=frozenset({self.proxy.source}),
+        )
         self.origins[fixture.name] = origin
         return origin
 
@@ -218,6 +232,19 @@ class Network:
         ):
             yield self
 
+    @contextmanager
+    def under(self, condition: Condition) -> Iterator[dict[str, str]]:
+        """Put every gate under ``condition``'s rules for the block; yield the client's env."""
+        overlay = condition.faults if condition.faults.rules else None
+        gates = [origin.gate for origin in self.origins.values()]
+        for gate in gates:
+            gate.overlay = overlay
+        try:
+            yield condition.environ(self.proxy.url)
+        finally:
+            for gate in gates:
+                gate.overlay = None
+
     def close(self) -> None:
         """Close every origin at once: a backend takes up to its 0.5 s poll interval to stop."""
         errors: list[BaseException] = []
@@ -228,6 +255,10 @@ class Network:
             except Exception as exc:  # close every origin, then report
                 errors.append(exc)
 
+        try:
+            self.proxy.close()
+        except Exception as exc:
+            errors.append(exc)
         closers = [
             threading.Thread(target=close_one, args=(origin,), name=f"close-{origin.name}")
             for origin in self.origins.values()

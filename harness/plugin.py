@@ -7,11 +7,12 @@ Loaded through the ``pytest11`` entry point, so any project that installs the pa
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
+from harness.conditions import DIRECT, Condition, load_conditions
 from harness.factory import (
     DEFAULT_FACTORY,
     ENV_VAR,
@@ -120,14 +121,16 @@ def harness_fixture_set(config: pytest.Config) -> list[Fixture]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize ``codex_endpoint`` / ``non_codex_endpoint`` from the fixtures and
     ``async_client`` over sync and async."""
-    for name, codex in (("codex_endpoint", True), ("non_codex_endpoint", False)):
+    every = [e for f in harness_fixture_set(metafunc.config) for e in f.endpoints]
+    selections = {
+        "codex_endpoint": [e for e in every if e.codex],
+        "non_codex_endpoint": [e for e in every if not e.codex],
+        "non_codex_https_endpoint": [
+            e for e in every if not e.codex and e.base_url.lower().startswith("https://")
+        ],
+    }
+    for name, endpoints in selections.items():
         if name in metafunc.fixturenames:
-            endpoints = [
-                e
-                for f in harness_fixture_set(metafunc.config)
-                for e in f.endpoints
-                if e.codex is codex
-            ]
             metafunc.parametrize(name, endpoints, ids=[e.id for e in endpoints])
     if "async_client" in metafunc.fixturenames:
         metafunc.parametrize("async_client", [False, True], ids=["sync", "async"])
@@ -153,6 +156,12 @@ def expected_keepalive_idle(pytestconfig: pytest.Config) -> int:
 @pytest.fixture(scope="session")
 def harness_fixtures(pytestconfig: pytest.Config) -> list[Fixture]:
     return harness_fixture_set(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def harness_conditions() -> dict[str, Condition]:
+    """Network conditions from ``fixtures/conditions/``, by name."""
+    return {condition.name: condition for condition in load_conditions()}
 
 
 @pytest.fixture(scope="session")
@@ -186,7 +195,22 @@ def harness_drive(harness_network: Network, client_factory: ClientFactory) -> Dr
     """``harness_drive(endpoint, call, async_client=False)`` runs one scenario and returns its
     :class:`~harness.scenario.Result`."""
 
-    def run(endpoint: Endpoint, call: Call, *, async_client: bool = False) -> Result:
-        return drive(harness_network, client_factory, endpoint, call, async_client=async_client)
+    def run(
+        endpoint: Endpoint,
+        call: Call,
+        *,
+        async_client: bool = False,
+        condition: Condition = DIRECT,
+        environ: Mapping[str, str] | None = None,
+    ) -> Result:
+        return drive(
+            harness_network,
+            client_factory,
+            endpoint,
+            call,
+            async_client=async_client,
+            condition=condition,
+            environ=environ,
+        )
 
     return run

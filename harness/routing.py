@@ -64,6 +64,7 @@ class Router:
         self._addresses: dict[str, str] = {}
         self._names: dict[str, str] = {}
         self._rewrites: dict[Address, Address] = {}
+        self._targets: set[Address] = set()
         self._active = False
 
     def address_for(self, host: str) -> str:
@@ -84,6 +85,7 @@ class Router:
         address = self.address_for(host)
         with self._lock:
             self._rewrites[(address, port)] = target
+            self._targets.add(target)
 
     def routes(self) -> dict[str, list[int]]:
         """Routed names and their URL ports, for messages and reports."""
@@ -125,8 +127,11 @@ class Router:
         with self._lock:
             target = self._rewrites.get((host, port))
             name = self._names.get(host)
+            already_rewritten = (host, port) in self._targets
         if target is not None:
             return (target[0], target[1], *address[2:])
+        if already_rewritten:
+            return (host, port, *address[2:])
         if name is not None:
             raise RoutingError(
                 errno.ECONNREFUSED,

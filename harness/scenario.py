@@ -11,15 +11,17 @@ import asyncio
 import errno as errno_module
 import json
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from harness.conditions import DIRECT, Condition
 from harness.factory import ClientFactory
 from harness.fixtures import Endpoint
 from harness.observations import Observation
 from harness.origins import Network
+from harness.proxy import Tunnel
 
 API_KEY = "harness-test-key"
 REPORT_PAYLOAD: dict[str, Any] = {
@@ -63,11 +65,16 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Result:
+    """One scenario: what was asked, what the client got, what the origin and proxy saw."""
+
     endpoint: Endpoint
     call: Call
     async_client: bool
     outcome: Outcome
     observations: tuple[Observation, ...] = field(default=())
+    tunnels: tuple[Tunnel, ...] = field(default=())
+    condition: str = DIRECT.name
+    environ: Mapping[str, str] = field(default_factory=dict)
 
 
 def exception_chain(exc: BaseException) -> Iterator[BaseException]:
@@ -186,14 +193,27 @@ def drive(
     call: Call,
     *,
     async_client: bool = False,
+    condition: Condition = DIRECT,
+    environ: Mapping[str, str] | None = None,
 ) -> Result:
-    """Build the client inside the harness's trust and routing, make one call, collect what the
-    endpoint's origin observed meanwhile."""
-    mark = network.log.mark()
-    with network.reachable():
-        if async_client:
-            outcome = asyncio.run(_run_async(factory, endpoint, call))
-        else:
-            outcome = _run_sync(factory, endpoint, call)
-    observed = network.log.since(mark, origin=endpoint.origin)
-    return Result(endpoint, call, async_client, outcome, tuple(observed))
+    """Build the client inside the harness's trust and routing (under ``condition``, with
+    ``environ`` added to its environment), make one call, and collect what the endpoint's origin
+    and the proxy observed meanwhile."""
+    mark, tunnel_mark = network.log.mark(), network.proxy.log.mark()
+    with network.under(condition) as condition_env:
+        env = {**condition_env, **(environ or {})}
+        with network.reachable(env):
+            if async_client:
+                outcome = asyncio.run(_run_async(factory, endpoint, call))
+            else:
+                outcome = _run_sync(factory, endpoint, call)
+    return Result(
+        endpoint,
+        call,
+        async_client,
+        outcome,
+        tuple(network.log.of(endpoint.origin, mark)),
+        tuple(network.proxy.log.since(tunnel_mark)),
+        condition.name,
+        env,
+    )

@@ -44,8 +44,21 @@ def run_suite(pytester: pytest.Pytester, factory: str) -> dict[str, str]:
     return outcomes
 
 
-def is_codex_case(name: str) -> bool:
-    return name.startswith("test_codex_")
+def codex_direct(name: str) -> bool:
+    """Codex cases whose connection goes straight to the backend (keepalive would be reset)."""
+    return name.startswith("test_codex_") and "via_proxy" not in name
+
+
+def non_codex_via_proxy(name: str) -> bool:
+    """Non-Codex cases that must go through the proxy (a proxy-dropping client goes direct)."""
+    return name.startswith("test_non_codex_") and "via_proxy" in name
+
+
+#: Each known-bad factory and the cases it must fail; every other case must pass.
+KNOWN_BAD = {
+    "harness.targets.regressed:factory": codex_direct,
+    "harness.targets.proxyless:factory": non_codex_via_proxy,
+}
 
 
 def test_reference_passes_everything(pytester: pytest.Pytester) -> None:
@@ -53,13 +66,16 @@ def test_reference_passes_everything(pytester: pytest.Pytester) -> None:
     assert set(outcomes.values()) == {"passed"}, outcomes
 
 
-def test_regressed_fails_exactly_the_codex_cases(pytester: pytest.Pytester) -> None:
-    outcomes = run_suite(pytester, "harness.targets.regressed:factory")
+@pytest.mark.parametrize("factory", KNOWN_BAD, ids=lambda spec: spec.split(".")[-1])
+def test_known_bad_factory_fails_exactly_where_expected(
+    pytester: pytest.Pytester, factory: str
+) -> None:
+    outcomes = run_suite(pytester, factory)
     failed = {name for name, kind in outcomes.items() if kind == "failed"}
-    codex = {name for name in outcomes if is_codex_case(name)}
-    assert codex, outcomes
-    assert failed == codex, sorted(failed ^ codex)
-    assert all(kind == "passed" for name, kind in outcomes.items() if name not in codex)
+    expected = {name for name in outcomes if KNOWN_BAD[factory](name)}
+    assert expected, outcomes
+    assert failed == expected, sorted(failed ^ expected)
+    assert all(kind == "passed" for name, kind in outcomes.items() if name not in expected)
 
 
 # The unusable-factory runs are in-process (they stop in pytest_configure, before any test), so

@@ -1,0 +1,92 @@
+"""Network conditions: what surrounds every origin at once, such as a proxy-only network.
+
+A condition names the proxy variables the client's environment gets (pointing at the harness's
+CONNECT proxy), an optional NO_PROXY value, and fault rules that every gate applies before its
+origin's own. Conditions are data files in ``fixtures/conditions/``, with provenance.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.environ import PROXY_VARIABLES
+from harness.faults import FaultRules, RuleError
+from harness.fixtures import FIXTURE_DIR, SCHEMA_VERSION, FixtureError, _Fields
+
+CONDITION_DIR = FIXTURE_DIR / "conditions"
+
+
+@dataclass(frozen=True)
+class Condition:
+    name: str
+    description: str
+    provenance: Mapping[str, Any]
+    proxy_env: tuple[str, ...] = ()
+    no_proxy: str | None = None
+    faults: FaultRules = field(default_factory=FaultRules)
+    path: Path | None = None
+
+    @property
+    def uses_proxy(self) -> bool:
+        return bool(self.proxy_env)
+
+    def environ(self, proxy_url: str) -> dict[str, str]:
+        """The variables a client built under this condition sees."""
+        env = {name: proxy_url for name in self.proxy_env}
+        if self.no_proxy is not None:
+            env["NO_PROXY"] = self.no_proxy
+        return env
+
+
+#: The condition every plain scenario runs under: no proxy, no extra faults.
+DIRECT = Condition("direct", "no proxy, no network-wide faults", {"source": "harness default"})
+
+
+def load_condition(path: Path) -> Condition:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise FixtureError(f"{path}: not valid JSON: {exc}") from None
+    top = _Fields(path, raw, "")
+    if top.get("schema", int) != SCHEMA_VERSION:
+        raise top.fail(
+            "schema", f"unsupported schema version (this harness reads {SCHEMA_VERSION})"
+        )
+    provenance = top.child("provenance")
+    for key in ("source", "date"):
+        provenance.get(key, str)
+    proxy_env = tuple(top.get("proxy_env", list, []))
+    for index, name in enumerate(proxy_env):
+        if name not in PROXY_VARIABLES:
+            raise top.fail(f"proxy_env[{index}]", f"{name!r} is not a proxy variable")
+    try:
+        faults = FaultRules.from_spec(top.get("faults", list, []))
+    except RuleError as exc:
+        raise FixtureError(f"{path}: {exc}") from None
+    return Condition(
+        name=top.get("name", str),
+        description=top.get("description", str, ""),
+        provenance=dict(provenance.data),
+        proxy_env=proxy_env,
+        no_proxy=top.get("no_proxy", str, None),
+        faults=faults,
+        path=path,
+    )
+
+
+def load_conditions(directory: Path = CONDITION_DIR) -> list[Condition]:
+    """The direct baseline plus every condition file in ``directory``."""
+    conditions = [DIRECT]
+    if directory.is_dir():
+        conditions += [load_condition(path) for path in sorted(directory.glob("*.json"))]
+    names = [condition.name for condition in conditions]
+    duplicates = {name for name in names if names.count(name) > 1}
+    if duplicates:
+        raise FixtureError(
+            f"{directory}: duplicate condition names: {', '.join(sorted(duplicates))}"
+        )
+    return conditions

@@ -1,0 +1,44 @@
+"""Behaviour of the client stack itself that the harness surfaced, pinned so a change is noticed.
+
+These are not requirements on client code; they document what the real libraries do today, as
+observed by the proxy and the origins. If one starts failing, the library changed: update the
+verdict rules that rely on it (see harness/verdicts.py) and the README.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from harness.fixtures import Endpoint
+from harness.origins import Network
+from harness.scenario import Call, drive
+from harness.targets import reference
+
+OPENAI = Endpoint("openai", "https://api.openai.com/v1", codex=False, origin="api-openai")
+
+
+def test_keepalive_socket_options_do_not_reach_proxy_tunnels(harness_network: Network) -> None:
+    """httpcore's HTTPProxy does not pass socket_options to its tunnel connections: a keepalive
+    client behind HTTPS_PROXY has no keepalive on its socket, although it does go direct."""
+    direct = drive(harness_network, reference.factory, OPENAI, Call.MODELS)
+    assert [o.keepalive.armed for o in direct.observations] == [True]
+    proxied = drive(
+        harness_network,
+        reference.factory,
+        OPENAI,
+        Call.MODELS,
+        environ={"HTTPS_PROXY": harness_network.proxy.url},
+    )
+    assert proxied.outcome.status == 200
+    assert [t.keepalive.armed for t in proxied.tunnels] == [False], httpx.__version__
+
+
+def test_star_inside_no_proxy_list_is_a_wildcard_for_httpx_only(harness_network: Network) -> None:
+    """``NO_PROXY="a.example,*"``: httpx bypasses the proxy for every host, urllib.request's
+    rules (which the reference keepalive client follows) do not. Only a lone ``*`` agrees."""
+    environ = {"HTTPS_PROXY": harness_network.proxy.url, "NO_PROXY": "a.example,*"}
+    codex = Endpoint("openai-codex", "https://chatgpt.com/backend-api/codex", True, "chatgpt-codex")
+    sdk_default = drive(harness_network, reference.factory, codex, Call.REPORT, environ=environ)
+    keepalive = drive(harness_network, reference.factory, OPENAI, Call.MODELS, environ=environ)
+    assert [o.direct for o in sdk_default.observations] == [True]
+    assert [o.direct for o in keepalive.observations] == [False]
