@@ -100,7 +100,7 @@ def _run_variant(
         cause=cause,
         matches=matches,
         expected=_describe_expected(expected),
-        observations=tuple(network.log.since(mark, origin=fixture.name)),
+        observations=tuple(network.log.of(fixture.name, mark)),
     )
 
 
