@@ -1,4 +1,4 @@
-"""Command line: ``python -m harness repro`` replays the report offline."""
+"""Command line: ``repro`` replays the report offline; ``diagnose`` judges a client factory."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from harness.conditions import load_conditions
+from harness.diagnose import diagnose, render
+from harness.factory import FactoryError, load_factory, vet_factory
 from harness.fixtures import FIXTURE_DIR, FixtureError, load_fixtures
 from harness.kernel import KernelViewUnavailable
 from harness.repro import ReproReport, run_repro
@@ -64,6 +67,26 @@ def repro(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def diagnose_command(args: argparse.Namespace) -> int:
+    try:
+        factory = load_factory(args.factory)
+        vet_factory(args.factory, factory)
+        fixtures = load_fixtures(Path(args.fixtures))
+        conditions = load_conditions(Path(args.fixtures) / "conditions")
+        result = diagnose(
+            args.factory, factory, fixtures, conditions, keepalive_idle=args.keepalive_idle
+        )
+    except (FactoryError, FixtureError, KernelViewUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    document = json.dumps(result.as_json(), indent=2)
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(document + "\n")
+    print(document if args.json else render(result))
+    return 0 if result.ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
@@ -73,5 +96,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     replay.add_argument("--fixtures", default=str(FIXTURE_DIR), help="fixture directory")
     replay.add_argument("--json", action="store_true", help="machine-readable output")
     replay.set_defaults(run=repro)
+    judge = commands.add_parser(
+        "diagnose", help="run a client factory through every fixture and condition"
+    )
+    judge.add_argument("factory", metavar="MODULE:ATTR", help="client factory to judge")
+    judge.add_argument("--fixtures", default=str(FIXTURE_DIR), help="fixture directory")
+    judge.add_argument("--keepalive-idle", type=int, default=30, help="promised idle seconds")
+    judge.add_argument("--json", action="store_true", help="machine-readable output")
+    judge.add_argument("--output", help="also write the JSON report to this file")
+    judge.set_defaults(run=diagnose_command)
     args = parser.parse_args(argv)
     return int(args.run(args))
