@@ -45,6 +45,10 @@ class Reply:
     headers: Mapping[str, str]
     json_body: Any = None
     sse: tuple[Mapping[str, Any], ...] | None = None
+    #: Close the connection once the request has arrived, without any response.
+    close_before_response: bool = False
+    #: Send this many SSE events, then half of the next one, then drop the connection.
+    sse_cut_after: int | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,11 @@ class _Fields:
         return [_Fields(self.path, v, f"{self._name(key)}[{i}]") for i, v in enumerate(values)]
 
 
+def parse_reply(spec: Mapping[str, Any], where: str = "reply") -> Reply:
+    """One reply from its fixture form (for tests that add replies of their own)."""
+    return _reply(_Fields(Path("<inline>"), spec, where))
+
+
 def _reply(item: _Fields) -> Reply:
     path = item.get("path", str, None)
     suffix = item.get("path_suffix", str, None)
@@ -149,6 +158,9 @@ def _reply(item: _Fields) -> Reply:
                 raise item.fail(f"sse[{index}]", "an SSE event is an object with 'data'")
     if sse is not None and "json" in item.data:
         raise item.fail("sse", "give 'json' or 'sse', not both")
+    cut = item.get("sse_cut_after", int, None)
+    if cut is not None and (sse is None or not 0 <= cut < len(sse)):
+        raise item.fail("sse_cut_after", "needs 'sse' and a count below its number of events")
     return Reply(
         method=item.get("method", str).upper(),
         path=path if path is not None else suffix,
@@ -158,6 +170,8 @@ def _reply(item: _Fields) -> Reply:
         headers=dict(item.get("headers", dict, {})),
         json_body=item.data.get("json"),
         sse=tuple(sse) if sse is not None else None,
+        close_before_response=item.get("close_before_response", bool, False),
+        sse_cut_after=cut,
     )
 
 

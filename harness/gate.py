@@ -44,7 +44,9 @@ class Gate(ConnectionServer):
         self.origin = name
         self.backend = backend
         self.rules = rules
-        #: Rules of the network condition in force, consulted before the origin's own.
+        #: Rules a test injected, then those of the network condition in force; both are
+        #: consulted before the origin's own.
+        self.injected: FaultRules | None = None
         self.overlay: FaultRules | None = None
         self.proxy_sources = proxy_sources
         self._kernel = kernel
@@ -97,7 +99,7 @@ class Gate(ConnectionServer):
         facts = self._facts(client, peer)
         if facts is None:
             return
-        chosen = decide(facts, self.overlay, self.rules)
+        chosen = decide(facts, self.injected, self.overlay, self.rules)
         self._log.append(
             Observation(
                 origin=self.origin,

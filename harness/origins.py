@@ -22,6 +22,7 @@ from werkzeug import Request, Response
 
 from harness.conditions import Condition
 from harness.environ import PROXY_VARIABLES, scoped_environ
+from harness.faults import FaultRules
 from harness.fixtures import JSON_TYPES, Endpoint, Fixture, Reply
 from harness.gate import Gate
 from harness.kernel import KernelView
@@ -84,18 +85,38 @@ def _compact(body: Any) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
-def _render(reply: Reply) -> Response:
+def _sse_event(event: Mapping[str, Any]) -> str:
+    data = event["data"]
+    head = f"event: {event['event']}\n" if "event" in event else ""
+    return f"{head}data: {data if isinstance(data, str) else _compact(data)}\n\n"
+
+
+def _drop(request: Request) -> None:
+    """Shut the connection under the request; werkzeug then drops it quietly."""
+    sock = request.environ.get("werkzeug.socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _render(reply: Reply, request: Request) -> Response:
     headers = dict(reply.headers)
+    if reply.close_before_response:
+        _drop(request)
+        return Response(status=reply.status)
     if reply.sse is not None:
-        lines = []
-        for event in reply.sse:
-            if "event" in event:
-                lines.append(f"event: {event['event']}")
-            data = event["data"]
-            lines.append(f"data: {data if isinstance(data, str) else _compact(data)}")
-            lines.append("")
+        events = [_sse_event(event) for event in reply.sse]
         headers.setdefault("content-type", "text/event-stream")
-        return Response("\n".join(lines) + "\n", status=reply.status, headers=headers)
+        if reply.sse_cut_after is None:
+            return Response("".join(events), status=reply.status, headers=headers)
+        kept, broken = events[: reply.sse_cut_after], events[reply.sse_cut_after]
+
+        def cut_stream() -> Iterator[str]:
+            yield from kept
+            yield broken[: len(broken) // 2]
+            _drop(request)
+
+        return Response(cut_stream(), status=reply.status, headers=headers)
     headers.setdefault("content-type", "application/json")
     return Response(_compact(reply.json_body), status=reply.status, headers=headers)
 
@@ -106,7 +127,7 @@ def reply_handler(fixture: str, replies: list[Reply]) -> Callable[[Request], Res
     def handle(request: Request) -> Response:
         for reply in replies:
             if _json_matches(request, dict(reply.when_json)):
-                return _render(reply)
+                return _render(reply, request)
         return Response(
             json.dumps({"error": f"harness fixture {fixture}: no reply matches this request body"}),
             status=422,
@@ -114,6 +135,10 @@ def reply_handler(fixture: str, replies: list[Reply]) -> Callable[[Request], Res
         )
 
     return handle
+
+
+def _uri(path: str, is_suffix: bool) -> Any:
+    return re.compile(".*" + re.escape(path) + "$") if is_suffix else path
 
 
 class Origin:
@@ -159,10 +184,32 @@ class Origin:
         for reply in self.fixture.replies:
             groups.setdefault((reply.method, reply.path, reply.path_is_suffix), []).append(reply)
         for (method, path, is_suffix), replies in groups.items():
-            uri: Any = re.compile(".*" + re.escape(path) + "$") if is_suffix else path
-            self.backend.expect_request(uri, method=method).respond_with_handler(
+            self.backend.expect_request(_uri(path, is_suffix), method=method).respond_with_handler(
                 reply_handler(self.name, replies)
             )
+
+    @contextmanager
+    def replying(self, reply: Reply) -> Iterator[None]:
+        """Serve ``reply`` ahead of the fixture's own replies for the block."""
+        handler = self.backend.expect_request(
+            _uri(reply.path, reply.path_is_suffix), method=reply.method
+        )
+        handler.respond_with_handler(reply_handler(self.name, [reply]))
+        self.backend.handlers.remove(handler)
+        self.backend.handlers.insert(0, handler)
+        try:
+            yield
+        finally:
+            self.backend.handlers.remove(handler)
+
+    @contextmanager
+    def faulting(self, rules: FaultRules) -> Iterator[None]:
+        """Apply ``rules`` at this origin's gate, ahead of every other rule, for the block."""
+        self.gate.injected = rules
+        try:
+            yield
+        finally:
+            self.gate.injected = None
 
     def close(self) -> None:
         try:

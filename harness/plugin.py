@@ -6,6 +6,7 @@ Loaded through the ``pytest11`` entry point, so any project that installs the pa
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -21,7 +22,15 @@ from harness.factory import (
     load_factory,
     vet_factory,
 )
-from harness.fixtures import FIXTURE_DIR, Endpoint, Fixture, FixtureError, load_fixtures
+from harness.faults import FaultRules
+from harness.fixtures import (
+    FIXTURE_DIR,
+    Endpoint,
+    Fixture,
+    FixtureError,
+    load_fixtures,
+    parse_reply,
+)
 from harness.kernel import KernelViewUnavailable, kernel_view_available
 from harness.leaks import LeakCheck
 from harness.observations import ObservationLog
@@ -72,6 +81,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "codex: drives the ChatGPT Codex backend")
     config.addinivalue_line(
         "markers", "non_codex: drives an endpoint that is not the Codex backend"
+    )
+    config.addinivalue_line(
+        "markers",
+        "harness_fault(origin, *rules): apply fault rules (fixture syntax) at an origin's gate",
     )
     explicit = config.getoption("--client-factory") or os.environ.get(ENV_VAR)
     spec = explicit or DEFAULT_FACTORY
@@ -183,6 +196,50 @@ def harness_network(
         pytest.skip(str(exc))
     with network:
         yield network
+
+
+@pytest.fixture
+def harness_fault(
+    harness_network: Network,
+) -> Callable[..., contextlib.AbstractContextManager[None]]:
+    """``with harness_fault("api-openai", {"when": "always", "action": "reset"}): ...`` applies
+    fault rules (fixture syntax) at one origin's gate for the block."""
+
+    def inject(
+        origin: str, *rules: Mapping[str, object]
+    ) -> contextlib.AbstractContextManager[None]:
+        return harness_network.origin(origin).faulting(FaultRules.from_spec(list(rules)))
+
+    return inject
+
+
+@pytest.fixture
+def harness_reply(
+    harness_network: Network,
+) -> Callable[..., contextlib.AbstractContextManager[None]]:
+    """``with harness_reply("api-openai", {"method": "GET", "path_suffix": "/models",
+    "status": 429, "headers": {"retry-after": "1"}, "json": {...}}): ...`` serves that reply
+    (fixture syntax) ahead of the origin's own for the block."""
+
+    def serve(origin: str, spec: Mapping[str, object]) -> contextlib.AbstractContextManager[None]:
+        return harness_network.origin(origin).replying(parse_reply(spec))
+
+    return serve
+
+
+@pytest.fixture(autouse=True)
+def _harness_fault_marker(request: pytest.FixtureRequest) -> Iterator[None]:
+    """``@pytest.mark.harness_fault("origin", {rule}, ...)`` applies rules for one test."""
+    marker = request.node.get_closest_marker("harness_fault")
+    if marker is None:
+        yield
+        return
+    if not marker.args or not isinstance(marker.args[0], str):
+        raise pytest.UsageError("harness_fault marker: give the origin name, then rules")
+    network: Network = request.getfixturevalue("harness_network")
+    rules = FaultRules.from_spec(list(marker.args[1:]), where="harness_fault")
+    with network.origin(marker.args[0]).faulting(rules):
+        yield
 
 
 @pytest.fixture(scope="session")

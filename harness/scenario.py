@@ -93,7 +93,8 @@ def exception_chain(exc: BaseException) -> Iterator[BaseException]:
 
 
 def failure_cause(exc: BaseException) -> str:
-    """ECONNRESET, ECONNREFUSED, ... ; TLS_VERIFY for trust failures; TIMEOUT; else UNKNOWN."""
+    """ECONNRESET, ECONNREFUSED, ... ; TLS_VERIFY for trust failures; TLS for other TLS errors;
+    TIMEOUT; else PROTOCOL (the peer ended or broke the exchange without an OS error)."""
     chain = list(exception_chain(exc))
     for item in chain:
         if isinstance(item, ssl.SSLCertVerificationError):
@@ -109,7 +110,7 @@ def failure_cause(exc: BaseException) -> str:
     for item in chain:
         if isinstance(item, TimeoutError):
             return "TIMEOUT"
-    return "UNKNOWN"
+    return "PROTOCOL"
 
 
 def _body(text: str) -> Any:
