@@ -1,10 +1,12 @@
-"""Command line: ``repro`` replays the report offline; ``diagnose`` judges a client factory."""
+"""Command line: ``repro`` replays a report offline, ``diagnose`` judges a client factory,
+``record`` captures a live endpoint into a fixture."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +16,9 @@ from harness.diagnose import diagnose, render
 from harness.factory import FactoryError, load_factory, vet_factory
 from harness.fixtures import FIXTURE_DIR, FixtureError, load_fixtures
 from harness.kernel import KernelViewUnavailable
+from harness.record import record
 from harness.repro import ReproReport, run_repro
+from harness.variants import VariantError
 
 DEFAULT_REPRO_FIXTURE = "chatgpt-codex"
 
@@ -87,6 +91,33 @@ def diagnose_command(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def record_command(args: argparse.Namespace) -> int:
+    payload = None
+    if args.json_body:
+        source = sys.stdin.read() if args.json_body == "-" else Path(args.json_body).read_text()
+        payload = json.loads(source)
+    proxy = args.proxy or os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy")
+    try:
+        fixture = record(
+            args.url,
+            args.variant or ["default", "keepalive"],
+            method=args.method,
+            payload=payload,
+            proxy=proxy,
+            name=args.name,
+        )
+    except VariantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    document = json.dumps(fixture, indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(document)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        print(document, end="")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
@@ -105,5 +136,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     judge.add_argument("--json", action="store_true", help="machine-readable output")
     judge.add_argument("--output", help="also write the JSON report to this file")
     judge.set_defaults(run=diagnose_command)
+    capture = commands.add_parser(
+        "record",
+        help="probe a live endpoint once per transport variant and write a fixture",
+        description="Credentials come from HARNESS_RECORD_BEARER or OPENAI_API_KEY, never from "
+        "arguments; everything written is redacted.",
+    )
+    capture.add_argument("url")
+    capture.add_argument(
+        "--variant", action="append", choices=["default", "keepalive", "proxy"], help="repeatable"
+    )
+    capture.add_argument("--method", default="GET")
+    capture.add_argument("--json-body", metavar="FILE", help="JSON request body ('-' for stdin)")
+    capture.add_argument("--proxy", help="proxy URL for the proxy variant (default HTTPS_PROXY)")
+    capture.add_argument("--name", help="fixture name (default: recorded-<host>)")
+    capture.add_argument("--output", metavar="PATH", help="write here instead of stdout")
+    capture.set_defaults(run=record_command)
     args = parser.parse_args(argv)
     return int(args.run(args))

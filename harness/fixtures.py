@@ -45,6 +45,7 @@ class Reply:
     headers: Mapping[str, str]
     json_body: Any = None
     sse: tuple[Mapping[str, Any], ...] | None = None
+    text_body: str | None = None
     #: Close the connection once the request has arrived, without any response.
     close_before_response: bool = False
     #: Send this many SSE events, then half of the next one, then drop the connection.
@@ -81,6 +82,7 @@ class Report:
     headers: Mapping[str, str]
     payload: Mapping[str, Any]
     outcomes: Mapping[str, ReportedOutcome]
+    method: str = "POST"
 
 
 @dataclass(frozen=True)
@@ -156,8 +158,8 @@ def _reply(item: _Fields) -> Reply:
         for index, event in enumerate(sse):
             if not isinstance(event, Mapping) or "data" not in event:
                 raise item.fail(f"sse[{index}]", "an SSE event is an object with 'data'")
-    if sse is not None and "json" in item.data:
-        raise item.fail("sse", "give 'json' or 'sse', not both")
+    if sum(key in item.data for key in ("json", "sse", "text")) > 1:
+        raise item.fail("json", "give at most one of 'json', 'sse' and 'text'")
     cut = item.get("sse_cut_after", int, None)
     if cut is not None and (sse is None or not 0 <= cut < len(sse)):
         raise item.fail("sse_cut_after", "needs 'sse' and a count below its number of events")
@@ -170,6 +172,7 @@ def _reply(item: _Fields) -> Reply:
         headers=dict(item.get("headers", dict, {})),
         json_body=item.data.get("json"),
         sse=tuple(sse) if sse is not None else None,
+        text_body=item.get("text", str, None),
         close_before_response=item.get("close_before_response", bool, False),
         sse_cut_after=cut,
     )
@@ -192,8 +195,9 @@ def _report(section: _Fields) -> Report:
     return Report(
         url=request.get("url", str),
         headers=dict(request.get("headers", dict, {})),
-        payload=dict(request.get("json", dict)),
+        payload=dict(request.get("json", dict, {})),
         outcomes=outcomes,
+        method=request.get("method", str, "POST").upper(),
     )
 
 

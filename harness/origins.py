@@ -117,6 +117,9 @@ def _render(reply: Reply, request: Request) -> Response:
             _drop(request)
 
         return Response(cut_stream(), status=reply.status, headers=headers)
+    if reply.text_body is not None:
+        headers.setdefault("content-type", "text/plain")
+        return Response(reply.text_body, status=reply.status, headers=headers)
     headers.setdefault("content-type", "application/json")
     return Response(_compact(reply.json_body), status=reply.status, headers=headers)
 

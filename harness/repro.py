@@ -6,7 +6,6 @@ payload; the harness prints what each got, in the report's format, and what the 
 
 from __future__ import annotations
 
-import socket
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,6 +19,7 @@ from harness.observations import Observation
 from harness.origins import Network
 from harness.pki import Authority
 from harness.scenario import failure_cause
+from harness.variants import variant_client
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,6 @@ class ReproReport:
         return data
 
 
-def _client(variant: str) -> httpx.Client:
-    if variant == "default":
-        return httpx.Client(timeout=20.0)
-    transport = httpx.HTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)])
-    return httpx.Client(timeout=20.0, transport=transport)
-
-
 def _describe_expected(outcome: ReportedOutcome) -> str:
     if outcome.status is not None:
         return f"{outcome.status} {outcome.body!r}"
@@ -73,10 +66,13 @@ def _run_variant(
     status: int | None = None
     body: Any = None
     cause: str | None = None
-    with network.reachable(), _client(variant) as client:
+    with network.reachable(), variant_client(variant, proxy=network.proxy.url) as client:
         try:
-            response = client.post(
-                report.url, headers=dict(report.headers), json=dict(report.payload)
+            response = client.request(
+                report.method,
+                report.url,
+                headers=dict(report.headers),
+                json=dict(report.payload) if report.payload else None,
             )
         except httpx.HTTPError as exc:
             cause = failure_cause(exc)

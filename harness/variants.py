@@ -1,0 +1,33 @@
+"""The transport variants a report compares, as plain httpx clients.
+
+``default`` is httpx as the SDK builds it (env proxies and trust honoured); ``keepalive`` (the
+report called it ``custom``) is a transport with SO_KEEPALIVE, which also means env proxies are
+ignored; ``proxy`` sends everything through an explicit proxy. Record and repro build the same
+clients, so a recorded fixture replays like for like.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import httpx
+
+VARIANTS = ("default", "keepalive", "custom", "proxy")
+TIMEOUT = 20.0
+
+
+class VariantError(ValueError):
+    """A variant that cannot be built as asked."""
+
+
+def variant_client(variant: str, *, proxy: str | None = None) -> httpx.Client:
+    if variant == "default":
+        return httpx.Client(timeout=TIMEOUT)
+    if variant in ("keepalive", "custom"):
+        options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+        return httpx.Client(timeout=TIMEOUT, transport=httpx.HTTPTransport(socket_options=options))
+    if variant == "proxy":
+        if not proxy:
+            raise VariantError("variant 'proxy' needs a proxy URL (--proxy or HTTPS_PROXY)")
+        return httpx.Client(timeout=TIMEOUT, proxy=proxy)  # an explicit proxy overrides env ones
+    raise VariantError(f"unknown variant {variant!r} (known: {', '.join(VARIANTS)})")
