@@ -41,7 +41,8 @@ from harness.scenario import Call, Result, drive
 
 Drive = Callable[..., Result]
 
-_FACTORY_KEY = pytest.StashKey[tuple[str, ClientFactory]]()
+_SPEC_KEY = pytest.StashKey[str]()
+_FACTORY_KEY = pytest.StashKey[ClientFactory]()
 _FIXTURES_KEY = pytest.StashKey[list[Fixture]]()
 _LEAKS_KEY = pytest.StashKey[LeakCheck]()
 
@@ -87,15 +88,24 @@ def pytest_configure(config: pytest.Config) -> None:
         "harness_fault(origin, *rules): apply fault rules (fixture syntax) at an origin's gate",
     )
     explicit = config.getoption("--client-factory") or os.environ.get(ENV_VAR)
-    spec = explicit or DEFAULT_FACTORY
-    try:
-        factory = load_factory(spec)
-        if explicit:
-            vet_factory(spec, factory)
-    except FactoryError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    config.stash[_FACTORY_KEY] = (spec, factory)
+    config.stash[_SPEC_KEY] = explicit or DEFAULT_FACTORY
+    if explicit:  # vet a named factory now, so a bad one stops the run before any test
+        _factory(config)
     harness_fixture_set(config)
+
+
+def _factory(config: pytest.Config) -> ClientFactory:
+    """The factory under test, loaded (and vetted) once; the default only when a test needs it,
+    so projects that merely have the plugin installed do not pay for importing openai."""
+    if _FACTORY_KEY not in config.stash:
+        spec = config.stash[_SPEC_KEY]
+        try:
+            factory = load_factory(spec)
+            vet_factory(spec, factory)
+        except FactoryError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        config.stash[_FACTORY_KEY] = factory
+    return config.stash[_FACTORY_KEY]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -151,13 +161,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def client_factory_spec(pytestconfig: pytest.Config) -> str:
-    return pytestconfig.stash[_FACTORY_KEY][0]
+    return pytestconfig.stash[_SPEC_KEY]
 
 
 @pytest.fixture(scope="session")
 def client_factory(pytestconfig: pytest.Config) -> ClientFactory:
     """The factory under test (``--client-factory``)."""
-    return pytestconfig.stash[_FACTORY_KEY][1]
+    return _factory(pytestconfig)
 
 
 @pytest.fixture(scope="session")
