@@ -7,7 +7,6 @@ origin's own. Conditions are data files in ``fixtures/conditions/``, with proven
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 from harness.environ import PROXY_VARIABLES
 from harness.faults import FaultRules, RuleError
-from harness.fixtures import FIXTURE_DIR, SCHEMA_VERSION, FixtureError, _Fields
+from harness.fixtures import FIXTURE_DIR, FixtureError, read_data_file
 
 CONDITION_DIR = FIXTURE_DIR / "conditions"
 
@@ -47,18 +46,8 @@ DIRECT = Condition("direct", "no proxy, no network-wide faults", {"source": "har
 
 
 def load_condition(path: Path) -> Condition:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise FixtureError(f"{path}: not valid JSON: {exc}") from None
-    top = _Fields(path, raw, "")
-    if top.get("schema", int) != SCHEMA_VERSION:
-        raise top.fail(
-            "schema", f"unsupported schema version (this harness reads {SCHEMA_VERSION})"
-        )
+    top = read_data_file(path)
     provenance = top.child("provenance")
-    for key in ("source", "date"):
-        provenance.get(key, str)
     proxy_env = tuple(top.get("proxy_env", list, []))
     for index, name in enumerate(proxy_env):
         if name not in PROXY_VARIABLES:

@@ -201,8 +201,8 @@ def _report(section: _Fields) -> Report:
     )
 
 
-def load_fixture(path: Path) -> Fixture:
-    """Read and validate one fixture file."""
+def read_data_file(path: Path) -> _Fields:
+    """A fixture or condition file's top level: valid JSON, a known schema, provenance given."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -212,12 +212,20 @@ def load_fixture(path: Path) -> Fixture:
         raise top.fail(
             "schema", f"unsupported schema version (this harness reads {SCHEMA_VERSION})"
         )
+    provenance = top.child("provenance")
+    for key in ("source", "date"):
+        provenance.get(key, str)
+    return top
+
+
+def load_fixture(path: Path) -> Fixture:
+    """Read and validate one fixture file."""
+    top = read_data_file(path)
+    raw = top.data
     name = top.get("name", str)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
         raise top.fail("name", "use lowercase letters, digits and dashes")
     provenance = top.child("provenance")
-    for key in ("source", "date"):
-        provenance.get(key, str)
     origin = top.child("origin")
     scheme = origin.get("scheme", str)
     if scheme not in ("http", "https"):

@@ -7,13 +7,14 @@ Loaded through the ``pytest11`` entry point, so any project that installs the pa
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
-from harness.conditions import DIRECT, Condition, load_conditions
+from harness.conditions import Condition, load_conditions
 from harness.factory import (
     DEFAULT_FACTORY,
     ENV_VAR,
@@ -25,7 +26,6 @@ from harness.factory import (
 from harness.faults import FaultRules
 from harness.fixtures import (
     FIXTURE_DIR,
-    Endpoint,
     Fixture,
     FixtureError,
     load_fixtures,
@@ -37,7 +37,7 @@ from harness.observations import ObservationLog
 from harness.origins import Network
 from harness.pki import Authority
 from harness.profiles import load_default_profile
-from harness.scenario import Call, Result, drive
+from harness.scenario import Result, drive
 
 Drive = Callable[..., Result]
 
@@ -262,22 +262,4 @@ def harness_drive(harness_network: Network, client_factory: ClientFactory) -> Dr
     """``harness_drive(endpoint, call, async_client=False)`` runs one scenario and returns its
     :class:`~harness.scenario.Result`."""
 
-    def run(
-        endpoint: Endpoint,
-        call: Call,
-        *,
-        async_client: bool = False,
-        condition: Condition = DIRECT,
-        environ: Mapping[str, str] | None = None,
-    ) -> Result:
-        return drive(
-            harness_network,
-            client_factory,
-            endpoint,
-            call,
-            async_client=async_client,
-            condition=condition,
-            environ=environ,
-        )
-
-    return run
+    return functools.partial(drive, harness_network, client_factory)
