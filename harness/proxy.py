@@ -11,6 +11,7 @@ import contextlib
 import socket
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import h11
 
@@ -34,6 +35,7 @@ class Tunnel:
     keepalive: KeepaliveState
     status: int
     detail: str = ""
+    method: str = "CONNECT"
 
     def summary(self) -> str:
         armed = (
@@ -41,7 +43,8 @@ class Tunnel:
             if self.keepalive.armed
             else "keepalive off"
         )
-        return f"proxy: CONNECT {self.host}:{self.port} -> {self.status} ({armed}) {self.detail}"
+        target = f"{self.host}:{self.port}"
+        return f"proxy: {self.method} {target} -> {self.status} ({armed}) {self.detail}".rstrip()
 
 
 class ConnectProxy(ConnectionServer):
@@ -102,7 +105,13 @@ class ConnectProxy(ConnectionServer):
         target = request.target.decode("ascii", "replace")
         host, _, port_text = target.rpartition(":")
         if request.method != b"CONNECT" or not port_text.isdigit():
-            self.log.append(Tunnel(peer, target, 0, keepalive, 405, "only CONNECT is supported"))
+            method = request.method.decode("ascii", "replace")
+            url = urlsplit(target)
+            detail = f"{target}: only CONNECT is supported"
+            refused = Tunnel(
+                peer, url.hostname or target, url.port or 0, keepalive, 405, detail, method
+            )
+            self.log.append(refused)
             self._answer(client, connection, 405)
             return
         port = int(port_text)

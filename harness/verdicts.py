@@ -22,7 +22,7 @@ CAUSE_KEEPALIVE_RESET = "keepalive-sensitive origin"
 CAUSE_PROXY_BYPASS = "proxy bypass"
 CAUSE_TLS_TRUST = "TLS trust"
 CAUSE_NO_KEEPALIVE = "no keepalive"
-CAUSE_UNEXPECTED_PROXY = "proxy used despite NO_PROXY"
+CAUSE_UNEXPECTED_PROXY = "unexpected proxy"
 CAUSE_OTHER = "unexpected reply"
 
 
@@ -142,5 +142,8 @@ def _cause(result: Result, expect: Expectation, problems: list[str]) -> str:
     if any("keepalive" in problem for problem in problems):
         return f"{CAUSE_NO_KEEPALIVE}: the client did not arm TCP keepalive as promised"
     if not expect.via_proxy and result.tunnels:
-        return f"{CAUSE_UNEXPECTED_PROXY}: the client tunnelled through the proxy"
+        return (
+            f"{CAUSE_UNEXPECTED_PROXY}: the client sent this request to the proxy although the "
+            "standard proxy rules (the URL's scheme, NO_PROXY) send it direct"
+        )
     return f"{CAUSE_OTHER}: {problems[0]}"
