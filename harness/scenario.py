@@ -128,38 +128,36 @@ def classify(exc: BaseException) -> Outcome:
     return Outcome(cause=failure_cause(exc), error=repr(exc))
 
 
-def _sync_call(client: Any, call: Call) -> Outcome:
-    if call is Call.REPORT:
-        stream = client.responses.create(**REPORT_PAYLOAD)
-        with stream:
-            return Outcome(status=200, events=tuple(event.type for event in stream))
+CHAT_REQUEST: dict[str, Any] = {
+    "model": "gpt-4o-mini",
+    "messages": [{"role": "user", "content": "hello"}],
+}
+
+
+def _responses_payload(call: Call) -> dict[str, Any]:
     if call is Call.STREAM:
-        payload = dict(REPORT_PAYLOAD, input=[{"role": "user", "content": "hello"}])
-        with client.responses.create(**payload) as stream:
+        return dict(REPORT_PAYLOAD, input=[{"role": "user", "content": "hello"}])
+    return dict(REPORT_PAYLOAD)
+
+
+def _sync_call(client: Any, call: Call) -> Outcome:
+    if call in (Call.REPORT, Call.STREAM):
+        with client.responses.create(**_responses_payload(call)) as stream:
             return Outcome(status=200, events=tuple(event.type for event in stream))
     if call is Call.MODELS:
-        page = client.models.list()
-        return Outcome(status=200, body=[model.id for model in page.data])
-    completion = client.chat.completions.create(
-        model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}]
-    )
+        return Outcome(status=200, body=[model.id for model in client.models.list().data])
+    completion = client.chat.completions.create(**CHAT_REQUEST)
     return Outcome(status=200, body=completion.choices[0].message.content)
 
 
 async def _async_call(client: Any, call: Call) -> Outcome:
     if call in (Call.REPORT, Call.STREAM):
-        payload = dict(REPORT_PAYLOAD)
-        if call is Call.STREAM:
-            payload["input"] = [{"role": "user", "content": "hello"}]
-        stream = await client.responses.create(**payload)
-        async with stream:
+        async with await client.responses.create(**_responses_payload(call)) as stream:
             return Outcome(status=200, events=tuple([event.type async for event in stream]))
     if call is Call.MODELS:
         page = await client.models.list()
         return Outcome(status=200, body=[model.id for model in page.data])
-    completion = await client.chat.completions.create(
-        model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}]
-    )
+    completion = await client.chat.completions.create(**CHAT_REQUEST)
     return Outcome(status=200, body=completion.choices[0].message.content)
 
 

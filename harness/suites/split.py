@@ -15,6 +15,7 @@ connections are expected to go through the proxy.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import given
@@ -83,8 +84,6 @@ def check(network: Network, result: Result, idle: int) -> None:
 
 
 def _host(endpoint: Endpoint) -> str:
-    from urllib.parse import urlsplit
-
     return (urlsplit(endpoint.base_url).hostname or "").lower()
 
 
