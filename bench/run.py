@@ -1,8 +1,11 @@
 """Benchmark: what a reset and a served scenario cost next to a plain pytest-httpserver request.
 
 Run with ``tox -e bench`` (or ``python bench/run.py``). Prints a table and writes
-``.bench/results.json``. Every figure is a median over repeated runs in this one process on this
-machine, so the rows compare like with like.
+``.bench/results.json``. Every per-request figure is a median over repeated runs in this one process
+on this machine, so the rows compare like with like. The suite figures are fresh pytest processes:
+(e) the split suite's wall time for growing shares of its case matrix, fitted to a line (does cost
+grow linearly with cases, and what does start-up cost?), and (f) the full default suite with
+``-n 0`` against ``-n 2``.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ import json
 import logging
 import os
 import platform
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -91,33 +96,148 @@ def kernel_lookup_ms(repeat: int) -> dict[str, float]:
             }
 
 
-def suite_run(workers: str, extra: list[str]) -> tuple[float, int]:
-    """Wall time and case count of the split suite in a fresh pytest process."""
-    report = Path(tempfile.mkdtemp(prefix="harness-bench-")) / "junit.xml"
-    started = time.perf_counter()
+SPLIT = "tests/test_split.py"
+DEFAULT_SUITE = "tests"
+
+
+def pytest_run(targets: list[str], workers: str = "0") -> dict[str, Any]:
+    """Wall time, case count, in-test time and exit code of one fresh pytest process.
+
+    CI=1 selects the derandomized ``harness-ci`` profile, so repeated runs do the same work.
+    Failures are recorded, not raised: a red run's time is still reported, flagged by its exit code.
+    """
+    scratch = Path(tempfile.mkdtemp(prefix="harness-bench-"))
+    report = scratch / "junit.xml"
     command = [
         sys.executable,
         "-m",
         "pytest",
-        "tests/test_split.py",
         "-q",
         "-p",
         "no:cacheprovider",
         "-n",
         workers,
         f"--junitxml={report}",
-        *extra,
+        *targets,
     ]
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, env=dict(os.environ, CI="1"))
+    started = time.perf_counter()
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, env=dict(os.environ, CI="1"), timeout=3600
+    )
     seconds = time.perf_counter() - started
-    cases = report.read_text().count("<testcase ")
-    return seconds, cases
+    cases = list(ET.parse(report).getroot().iter("testcase")) if report.exists() else []
+    shutil.rmtree(scratch, ignore_errors=True)
+    failed = [
+        f"{case.get('classname')}::{case.get('name')}"
+        for case in cases
+        if any(child.tag in ("failure", "error") for child in case)
+    ]
+    if done.returncode != 0:
+        shown = " ".join(targets) if len(targets) < 4 else f"{len(targets)} node ids"
+        tail = done.stdout.decode(errors="replace").strip().splitlines()[-1:]
+        print(f"warning: pytest -n {workers} {shown} exited {done.returncode}: {failed} {tail}")
+    return {
+        "seconds": seconds,
+        "cases": len(cases),
+        "in_test_seconds": sum(float(case.get("time", 0)) for case in cases),
+        "exit_code": done.returncode,
+        "failed": failed,
+    }
+
+
+def split_node_ids() -> tuple[list[str], list[str]]:
+    """The split suite's test ids: parametrized cases, and hypothesis cases (many examples each)."""
+    import harness.suites.split as split
+
+    listed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only", SPLIT],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, CI="1"),
+        timeout=600,
+    ).stdout.splitlines()
+    ids = [line for line in listed if line.startswith(f"{SPLIT}::")]
+
+    def generated(node: str) -> bool:
+        name = node.split("::", 1)[1].split("[", 1)[0]
+        return bool(getattr(getattr(split, name, None), "is_hypothesis_test", False))
+
+    return [i for i in ids if not generated(i)], [i for i in ids if generated(i)]
+
+
+def linear_fit(points: list[tuple[float, float]]) -> tuple[float, float, float]:
+    """Least-squares ``seconds = intercept + slope * cases``; returns slope, intercept, R²."""
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sxx
+    intercept = mean_y - slope * mean_x
+    residual = sum((y - intercept - slope * x) ** 2 for x, y in points)
+    total = sum((y - mean_y) ** 2 for y in ys)
+    return slope, intercept, 1 - residual / total if total else 1.0
+
+
+def split_matrix(repeat: int) -> dict[str, Any]:
+    """(e) Wall time of the split suite for growing shares of its parametrized matrix.
+
+    Each size is an evenly spread subset of the case ids (every kind of test in every size), run
+    in a fresh process, ``-n 0``; the median of ``repeat`` runs. The hypothesis cases do 20
+    examples each, so they are timed apart rather than counted as one case.
+    """
+    cases, generated = split_node_ids()
+    points: list[dict[str, Any]] = []
+    for share in (0.125, 0.25, 0.5, 1.0):
+        size = max(1, round(len(cases) * share))
+        chosen = [cases[int(i * len(cases) / size)] for i in range(size)]
+        runs = [pytest_run(chosen) for _ in range(repeat)]
+        points.append(
+            {
+                "cases": size,
+                "seconds": round(statistics.median(r["seconds"] for r in runs), 2),
+                "in_test_seconds": round(statistics.median(r["in_test_seconds"] for r in runs), 2),
+                "exit_codes": sorted({r["exit_code"] for r in runs}),
+            }
+        )
+    slope, intercept, r2 = linear_fit([(p["cases"], p["seconds"]) for p in points])
+    in_slope, _, in_r2 = linear_fit([(p["cases"], p["in_test_seconds"]) for p in points])
+    hypo = [pytest_run(generated) for _ in range(repeat)] if generated else []
+    return {
+        "split_matrix": points,
+        "split_seconds_per_case": round(slope, 4),
+        "split_startup_seconds": round(intercept, 2),
+        "split_fit_r2": round(r2, 4),
+        "split_in_test_seconds_per_case": round(in_slope, 4),
+        "split_in_test_fit_r2": round(in_r2, 4),
+        "split_hypothesis_cases": len(generated),
+        "split_hypothesis_seconds": (
+            round(statistics.median(r["seconds"] for r in hypo), 2) if hypo else None
+        ),
+    }
+
+
+def xdist_comparison() -> dict[str, Any]:
+    """(f) The full default suite (``tests/``), ``-n 0`` against ``-n 2``."""
+    serial = pytest_run([DEFAULT_SUITE], "0")
+    parallel = pytest_run([DEFAULT_SUITE], "2")
+    return {
+        "suite_seconds": round(serial["seconds"], 2),
+        "suite_cases": serial["cases"],
+        "suite_seconds_n2": round(parallel["seconds"], 2),
+        "xdist_speedup": round(serial["seconds"] / parallel["seconds"], 2),
+        "suite_exit_codes": [serial["exit_code"], parallel["exit_code"]],
+        "suite_failed": sorted(set(serial["failed"]) | set(parallel["failed"])),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=50, help="samples per figure")
     parser.add_argument("--no-suite", action="store_true", help="skip the pytest wall-time runs")
+    parser.add_argument(
+        "--matrix-repeat", type=int, default=2, help="runs per split-matrix size (median)"
+    )
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     results: dict[str, Any] = {
@@ -153,19 +273,16 @@ def main() -> int:
         results["phs_nodelay_ms_median"] = plain_httpserver_ms(authority, args.repeat, nodelay=True)
     results.update(kernel_lookup_ms(args.repeat))
     if not args.no_suite:
-        serial, cases = suite_run("0", [])
-        parallel, _ = suite_run("2", [])
-        results.update(
-            suite_seconds=round(serial, 2),
-            suite_cases=cases,
-            suite_seconds_n2=round(parallel, 2),
-            xdist_speedup=round(serial / parallel, 2),
-        )
+        results.update(split_matrix(args.matrix_repeat))
+        results.update(xdist_comparison())
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     width = max(len(key) for key in results)
     for key, value in results.items():
-        if key != "machine":
+        if key == "split_matrix":
+            for point in value:
+                print(f"{'  split cases':<{width}}  {point}")
+        elif key != "machine":
             shown = f"{value:.3f}" if isinstance(value, float) else str(value)
             print(f"{key:<{width}}  {shown}")
     print(f"machine: {results['machine']}")

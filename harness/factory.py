@@ -12,6 +12,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from harness.environ import CA_VARIABLES, PROXY_VARIABLES, scoped_environ
+
 DEFAULT_FACTORY = "harness.targets.reference:factory"
 ENV_VAR = "HARNESS_CLIENT_FACTORY"
 
@@ -54,7 +56,16 @@ async def _await(awaitable: Any) -> None:
 
 
 def vet_factory(spec: str, factory: ClientFactory) -> None:
-    """Build one sync and one async client and check their types; nothing touches the network."""
+    """Build one sync and one async client and check their types; nothing touches the network.
+
+    The caller's proxy and CA variables are set aside meanwhile, as they are in every scenario:
+    a junk ``SSL_CERT_FILE`` or proxy URL in the shell must not pass for a broken factory.
+    """
+    with scoped_environ(unset=(*PROXY_VARIABLES, *CA_VARIABLES)):
+        _vet(spec, factory)
+
+
+def _vet(spec: str, factory: ClientFactory) -> None:
     import openai
 
     probe = ("openai", "https://api.openai.com/v1", "harness-probe-key")

@@ -40,7 +40,11 @@ IMPLICIT_PROFILES = ("default", "ci")
 
 
 def load_default_profile() -> str:
-    """Load the CI or dev profile unless the run chose a profile; return the active one."""
-    if settings.get_current_profile_name() in IMPLICIT_PROFILES:
+    """Load ``HYPOTHESIS_PROFILE`` if set, else the CI or dev profile unless the run chose a
+    profile itself; return the active one."""
+    named = os.environ.get("HYPOTHESIS_PROFILE")
+    if named:
+        settings.load_profile(named)
+    elif settings.get_current_profile_name() in IMPLICIT_PROFILES:
         settings.load_profile(CI_PROFILE if os.environ.get("CI") else DEV_PROFILE)
     return settings.get_current_profile_name()
