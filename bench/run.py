@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from typing import Any
 import httpx
 
 from harness.fixtures import Endpoint, load_fixtures
+from harness.junit import read_cases
 from harness.kernel import KernelView, timer_from_proc
 from harness.origins import Backend, Network
 from harness.pki import Authority
@@ -125,13 +125,9 @@ def pytest_run(targets: list[str], workers: str = "0") -> dict[str, Any]:
         command, cwd=ROOT, capture_output=True, env=dict(os.environ, CI="1"), timeout=3600
     )
     seconds = time.perf_counter() - started
-    cases = list(ET.parse(report).getroot().iter("testcase")) if report.exists() else []
+    cases = read_cases(report) if report.exists() else []
     shutil.rmtree(scratch, ignore_errors=True)
-    failed = [
-        f"{case.get('classname')}::{case.get('name')}"
-        for case in cases
-        if any(child.tag in ("failure", "error") for child in case)
-    ]
+    failed = [case.id for case in cases if case.outcome == "failed"]
     if done.returncode != 0:
         shown = " ".join(targets) if len(targets) < 4 else f"{len(targets)} node ids"
         tail = done.stdout.decode(errors="replace").strip().splitlines()[-1:]

@@ -24,11 +24,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from harness.junit import read_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / ".bench" / "soak.json"
@@ -70,13 +71,8 @@ def cpu_load(seconds: float, workers: int | None = None) -> Iterator[list[int]]:
 
 def junit_cases(report: Path) -> tuple[int, list[str]]:
     """Number of test cases and the ids of those that failed or errored, from a JUnit XML file."""
-    failed: list[str] = []
-    total = 0
-    for case in ET.parse(report).getroot().iter("testcase"):
-        total += 1
-        if any(child.tag in ("failure", "error") for child in case):
-            failed.append(f"{case.get('classname', '')}::{case.get('name', '')}")
-    return total, failed
+    cases = read_cases(report)
+    return len(cases), [case.id for case in cases if case.outcome == "failed"]
 
 
 def run_once(

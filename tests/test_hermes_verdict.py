@@ -20,7 +20,6 @@ What the releases do (hermes-agent issue 12952 and the wheels on the package ind
 from __future__ import annotations
 
 import importlib.metadata
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -33,6 +32,7 @@ except importlib.metadata.PackageNotFoundError:
         "hermes-agent is not installed (tox -e hermes017 or hermes019)", allow_module_level=True
     )
 
+from harness.junit import read_cases
 from harness.targets import hermes  # needs hermes-agent, checked above
 
 SUITE = "from harness.suites.split import *  # noqa: F403\n"
@@ -117,14 +117,7 @@ def run_suite(pytester: pytest.Pytester, async_reason: str | None) -> dict[str, 
         timeout=SUITE_TIMEOUT_SECONDS,
     )
     assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED), result.stdout.str()
-    outcomes: dict[str, tuple[str, str]] = {}
-    for case in ET.parse(report).getroot().iter("testcase"):
-        kind, text = "passed", ""
-        for child in case:
-            if child.tag in ("failure", "error", "skipped"):
-                kind = "skipped" if child.tag == "skipped" else "failed"
-                text = f"{child.get('message', '')}\n{child.text or ''}"
-        outcomes[case.get("name", "")] = (kind, text)
+    outcomes = {case.name: (case.outcome, case.text) for case in read_cases(report)}
     assert outcomes, result.stdout.str()
     return outcomes
 

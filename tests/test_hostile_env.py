@@ -10,13 +10,13 @@ verdict for every test.
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 import trustme
 
 from harness.environ import CA_VARIABLES, PROXY_VARIABLES
+from harness.junit import read_cases
 from harness.kernel import kernel_view_available
 
 pytestmark = pytest.mark.skipif(not kernel_view_available(), reason="Linux kernel view only")
@@ -109,12 +109,7 @@ def run_split(pytester: pytest.Pytester, name: str) -> tuple[dict[str, str], dic
     assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED), (
         result.stdout.str() + result.stderr.str()
     )
-    outcomes: dict[str, str] = {}
-    for case in ET.parse(report).getroot().iter("testcase"):
-        kinds = {child.tag for child in case} & {"failure", "error", "skipped"}
-        outcomes[f"{case.get('classname')}::{case.get('name')}"] = (
-            "failed" if kinds & {"failure", "error"} else "skipped" if kinds else "passed"
-        )
+    outcomes = {case.id: case.outcome for case in read_cases(report)}
     seen = json.loads((pytester.path / "environ-seen.json").read_text(encoding="utf-8"))
     return outcomes, seen
 

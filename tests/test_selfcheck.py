@@ -5,12 +5,12 @@ Each run is a fresh pytest process (pytester) over the shipped suite, read back 
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from harness.factory import vet_factory
+from harness.junit import read_cases
 from harness.targets import reference
 
 SUITE = "from harness.suites.split import *  # noqa: F403\n"
@@ -31,15 +31,7 @@ def run_suite(pytester: pytest.Pytester, factory: str) -> dict[str, str]:
         "error",
     )
     assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED), result.stdout.str()
-    outcomes: dict[str, str] = {}
-    for case in ET.parse(report).getroot().iter("testcase"):
-        kind = "passed"
-        for child in case:
-            if child.tag in ("failure", "error"):
-                kind = "failed"
-            elif child.tag == "skipped":
-                kind = "skipped"
-        outcomes[case.get("name", "")] = kind
+    outcomes = {case.name: case.outcome for case in read_cases(report)}
     assert outcomes, result.stdout.str()
     return outcomes
 
