@@ -29,10 +29,6 @@ class Condition:
     faults: FaultRules = field(default_factory=FaultRules)
     path: Path | None = None
 
-    @property
-    def uses_proxy(self) -> bool:
-        return bool(self.proxy_env)
-
     def environ(self, proxy_url: str) -> dict[str, str]:
         """The variables a client built under this condition sees."""
         env = {name: proxy_url for name in self.proxy_env}

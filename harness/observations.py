@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -45,7 +43,11 @@ class Observation:
 
 
 class RecordLog(Generic[T]):
-    """Append-only, thread-safe list of records with a bounded wait."""
+    """Append-only, thread-safe list of records.
+
+    Gates and the proxy append a record before they act on a connection, so by the time a client
+    sees its outcome the record is already here: readers never need to wait.
+    """
 
     def __init__(self) -> None:
         self._items: list[T] = []
@@ -64,22 +66,6 @@ class RecordLog(Generic[T]):
     def since(self, mark: int = 0) -> list[T]:
         with self._changed:
             return self._items[mark:]
-
-    def wait_for(
-        self,
-        condition: Callable[[list[T]], bool],
-        mark: int = 0,
-        timeout: float = 2.0,
-    ) -> list[T]:
-        """Wait (bounded) until ``condition`` holds over the records since ``mark``."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not condition(self._items[mark:]):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._changed.wait(remaining)
-            return list(self._items[mark:])
 
 
 class ObservationLog(RecordLog[Observation]):
