@@ -32,10 +32,9 @@ except importlib.metadata.PackageNotFoundError:
         "hermes-agent is not installed (tox -e hermes017 or hermes019)", allow_module_level=True
     )
 
-from harness.junit import read_cases
+from harness.suites.runner import run_split_suite
 from harness.targets import hermes  # needs hermes-agent, checked above
 
-SUITE = "from harness.suites.split import *  # noqa: F403\n"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 #: The releases (first, last) whose client for each mode puts SO_KEEPALIVE on its sockets.
 KEEPALIVE_RELEASES = {
@@ -99,27 +98,14 @@ FAILURE_WORDS = {"codex": "ECONNRESET", "non_codex": "keepalive off"}
 
 def run_suite(pytester: pytest.Pytester, async_reason: str | None) -> dict[str, tuple[str, str]]:
     """Run the split suite against Hermes in a fresh process; map each case to (outcome, text)."""
-    pytester.makepyfile(test_inner_split=SUITE)
     factory_args = ["--client-factory", "harness.targets.hermes:factory"]
     if async_reason is not None:
         pytester.makeconftest(NO_ASYNC_CONFTEST.format(reason=async_reason))
         factory_args = []
     ARTIFACTS.mkdir(exist_ok=True)
     report = ARTIFACTS / f"hermes-{INSTALLED}-junit.xml"
-    result = pytester.runpytest_subprocess(
-        *factory_args,
-        f"--junitxml={report}",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "-W",
-        "error",
-        timeout=SUITE_TIMEOUT_SECONDS,
-    )
-    assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED), result.stdout.str()
-    outcomes = {case.name: (case.outcome, case.text) for case in read_cases(report)}
-    assert outcomes, result.stdout.str()
-    return outcomes
+    cases = run_split_suite(pytester, report, *factory_args, timeout=SUITE_TIMEOUT_SECONDS)
+    return {case.name: (case.outcome, case.text) for case in cases}
 
 
 def test_installed_release_gets_its_predicted_verdict(pytester: pytest.Pytester) -> None:

@@ -16,12 +16,11 @@ import pytest
 import trustme
 
 from harness.environ import CA_VARIABLES, PROXY_VARIABLES
-from harness.junit import read_cases
 from harness.kernel import kernel_view_available
+from harness.suites.runner import run_split_suite
 
 pytestmark = pytest.mark.skipif(not kernel_view_available(), reason="Linux kernel view only")
 
-SUITE = "from harness.suites.split import *  # noqa: F403\n"
 REFERENCE = "harness.targets.reference:factory"
 #: Loopback port 9 (discard) has no listener: a proxy that leaks fails at once, on this machine.
 REFUSING_PROXY = "http://127.0.0.1:9"
@@ -90,26 +89,10 @@ def run_split(pytester: pytest.Pytester, name: str) -> tuple[dict[str, str], dic
     The derandomized ``harness-ci`` profile gives every run the same generated spellings, so the
     environment is the only thing that differs.
     """
-    pytester.makepyfile(test_inner_split=SUITE)
     pytester.makeconftest(CONFTEST)
     report = pytester.path / f"{name}.xml"
-    result = pytester.runpytest_subprocess(
-        "--client-factory",
-        REFERENCE,
-        "--hypothesis-profile=harness-ci",
-        f"--junitxml={report}",
-        "--leak-check",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "-W",
-        "error",
-        timeout=600,
-    )
-    assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED), (
-        result.stdout.str() + result.stderr.str()
-    )
-    outcomes = {case.id: case.outcome for case in read_cases(report)}
+    args = ("--client-factory", REFERENCE, "--hypothesis-profile=harness-ci", "--leak-check")
+    outcomes = {case.id: case.outcome for case in run_split_suite(pytester, report, *args)}
     seen = json.loads((pytester.path / "environ-seen.json").read_text(encoding="utf-8"))
     return outcomes, seen
 

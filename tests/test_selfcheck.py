@@ -5,35 +5,17 @@ Each run is a fresh pytest process (pytester) over the shipped suite, read back 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from harness.factory import vet_factory
-from harness.junit import read_cases
+from harness.suites.runner import SPLIT_SUITE_MODULE, run_split_suite
 from harness.targets import reference
-
-SUITE = "from harness.suites.split import *  # noqa: F403\n"
 
 
 def run_suite(pytester: pytest.Pytester, factory: str) -> dict[str, str]:
     """Run the split suite against ``factory`` in a fresh process; map each test to its outcome."""
-    pytester.makepyfile(test_inner_split=SUITE)
-    report = Path(pytester.path, "report.xml")
-    result = pytester.runpytest_subprocess(
-        "--client-factory",
-        factory,
-        f"--junitxml={report}",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "-W",
-        "error",
-    )
-    assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED), result.stdout.str()
-    outcomes = {case.name: case.outcome for case in read_cases(report)}
-    assert outcomes, result.stdout.str()
-    return outcomes
+    cases = run_split_suite(pytester, pytester.path / "report.xml", "--client-factory", factory)
+    return {case.name: case.outcome for case in cases}
 
 
 def codex_direct(name: str) -> bool:
@@ -103,7 +85,7 @@ def test_unusable_factory_fails_the_run_at_once(
         def sync_only(provider, base_url, api_key, *, async_client=False):
             return openai.OpenAI(api_key=api_key, base_url=base_url)
         """,
-        test_inner_split=SUITE,
+        test_inner_split=SPLIT_SUITE_MODULE,
     )
     pytester.syspathinsert()
     result = pytester.runpytest_inprocess("--client-factory", spec, "-p", "no:cacheprovider")
@@ -116,7 +98,7 @@ def test_factory_from_environment(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HARNESS_CLIENT_FACTORY", "harness.targets.reference:nope")
-    pytester.makepyfile(test_inner_split=SUITE)
+    pytester.makepyfile(test_inner_split=SPLIT_SUITE_MODULE)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*harness.targets.reference:nope*has no nope*"])
