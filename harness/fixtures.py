@@ -8,6 +8,7 @@ observed. A malformed file fails with a message naming the file and the field.
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import re
 from collections.abc import Mapping
@@ -16,9 +17,24 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.errors import HarnessError
 from harness.faults import FaultRules, RuleError
 
-FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+#: The package the top-level ``fixtures/`` directory ships as (see pyproject.toml).
+FIXTURE_PACKAGE = "harness.fault_fixtures"
+
+
+def packaged_fixture_dir() -> Path:
+    """Where the installed harness keeps its origin files, found through importlib (a wheel,
+    an sdist build and an editable checkout alike); a placeholder that loads as "no fixture files"
+    naming the package if it is missing."""
+    try:
+        return Path(str(importlib.resources.files(FIXTURE_PACKAGE)))
+    except ModuleNotFoundError:
+        return Path(f"<{FIXTURE_PACKAGE} is not installed>")
+
+
+FIXTURE_DIR = packaged_fixture_dir()
 SCHEMA_VERSION = 1
 JSON_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
@@ -29,7 +45,7 @@ JSON_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
-class FixtureError(ValueError):
+class FixtureError(HarnessError, ValueError):
     """A fixture file that cannot be used; the message names the file and the field."""
 
 

@@ -1,7 +1,10 @@
-"""pytest plugin: the client-factory option and the harness fixtures, each override-able by name.
+"""pytest plugin: the harness's options, ini keys and fixtures, idle until a test asks for them.
 
-Loaded through the ``pytest11`` entry point, so any project that installs the package gets
-``--client-factory`` and the fixtures without copying a conftest.py.
+Loaded through the ``pytest11`` entry point in every project that installs the package, so it must
+change nothing there: it reads no data, registers no hypothesis profile and parametrizes nothing
+until a test requests one of its ``harness_``-prefixed fixtures. Everything it adds carries that
+prefix, except the two options that name the harness's own concepts (``--client-factory``,
+``--keepalive-idle``). Each fixture can be overridden by defining one of the same name.
 """
 
 from __future__ import annotations
@@ -10,106 +13,192 @@ import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness.conditions import Condition, load_conditions
-from harness.factory import (
-    DEFAULT_FACTORY,
-    ENV_VAR,
-    ClientFactory,
-    FactoryError,
-    load_factory,
-    vet_factory,
+from harness.errors import HarnessError
+from harness.expectation import (
+    DEFAULT_IDLE_SECONDS,
+    KeepaliveExpectation,
+    parse_keepalive_idle,
 )
-from harness.faults import FaultRules
-from harness.fixtures import (
-    FIXTURE_DIR,
-    Fixture,
-    FixtureError,
-    load_fixtures,
-    parse_reply,
+from harness.expectation import ENV_VAR as IDLE_ENV
+from harness.expectation import INI_KEY as IDLE_INI
+from harness.expectation import OPTION as IDLE_OPTION
+from harness.factory import ENV_VAR as FACTORY_ENV
+
+if TYPE_CHECKING:
+    from harness.conditions import Condition
+    from harness.factory import ClientFactory
+    from harness.fixtures import Fixture
+    from harness.observations import ObservationLog
+    from harness.origins import Network
+    from harness.pki import Authority
+    from harness.scenario import Result
+
+Drive = Callable[..., "Result"]
+
+FACTORY_OPTION = "--client-factory"
+FACTORY_INI = "harness_client_factory"
+FIXTURES_OPTION = "--harness-fixtures"
+FIXTURES_INI = "harness_fixtures"
+FIXTURES_ENV = "HARNESS_FIXTURES"
+LEAK_CHECK_OPTION = "--harness-leak-check"
+HOW_TO_NAME_A_FACTORY = (
+    f"name the client factory under test with {FACTORY_OPTION} MODULE:ATTR, the ini key "
+    f"{FACTORY_INI} ([tool.pytest.ini_options] in pyproject.toml), or {FACTORY_ENV}"
 )
-from harness.kernel import KernelViewUnavailable, kernel_view_available
-from harness.leaks import LeakCheck
-from harness.observations import ObservationLog
-from harness.origins import Network
-from harness.pki import Authority
-from harness.profiles import load_default_profile
-from harness.scenario import Result, drive
 
-Drive = Callable[..., Result]
+#: Fixtures parametrized from the origin files, and the mode switch.
+ENDPOINT_FIXTURES = (
+    "harness_codex_endpoint",
+    "harness_non_codex_endpoint",
+    "harness_non_codex_https_endpoint",
+)
+MODE_FIXTURE = "harness_async_client"
+FACTORY_FIXTURE = "harness_client_factory"
 
-_SPEC_KEY = pytest.StashKey[str]()
-_FACTORY_KEY = pytest.StashKey[ClientFactory]()
-_FIXTURES_KEY = pytest.StashKey[list[Fixture]]()
-_LEAKS_KEY = pytest.StashKey[LeakCheck]()
+
+@dataclass(frozen=True)
+class Setting:
+    """A value and where it came from (option, ini key, environment variable or default)."""
+
+    value: str | None
+    source: str
+
+
+_FACTORY_KEY = pytest.StashKey[Setting]()
+_KEEPALIVE_KEY = pytest.StashKey[tuple[KeepaliveExpectation, str]]()
+_LOADED_FACTORY_KEY = pytest.StashKey["ClientFactory"]()
+_FIXTURES_KEY = pytest.StashKey["list[Fixture]"]()
+_LEAKS_KEY = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("transport-harness")
     group.addoption(
-        "--client-factory",
+        FACTORY_OPTION,
+        dest="harness_client_factory",
         default=None,
         metavar="MODULE:ATTR",
-        help=f"client factory under test (env {ENV_VAR}; default {DEFAULT_FACTORY})",
+        help=f"client factory the harness suites judge (ini {FACTORY_INI}, env {FACTORY_ENV})",
     )
     group.addoption(
-        "--keepalive-idle",
-        type=int,
+        IDLE_OPTION,
+        dest="harness_keepalive_idle",
         default=None,
-        metavar="SECONDS",
-        help="TCP keepalive idle time non-Codex clients must arm (env HARNESS_KEEPALIVE_IDLE; "
-        "default 30)",
+        metavar="SECONDS|off",
+        help="TCP keepalive idle time non-Codex clients must arm, or 'off' to leave keepalive "
+        f"unjudged (ini {IDLE_INI}, env {IDLE_ENV}; default {DEFAULT_IDLE_SECONDS})",
     )
     group.addoption(
-        "--leak-check",
+        LEAK_CHECK_OPTION,
+        dest="harness_leak_check",
         action="store_true",
         help="fail the session if a thread or file descriptor outlives the fixtures",
     )
     group.addoption(
-        "--harness-fixtures",
+        FIXTURES_OPTION,
+        dest="harness_fixtures",
         default=None,
         metavar="DIR",
-        help=f"directory of fault fixtures (env HARNESS_FIXTURES; default {FIXTURE_DIR})",
+        help=f"directory of origin files, with conditions/ beside them (ini {FIXTURES_INI}, "
+        f"env {FIXTURES_ENV}; default: the packaged ones)",
     )
+    parser.addini(FACTORY_INI, "client factory (MODULE:ATTR) the harness suites judge")
+    parser.addini(IDLE_INI, "keepalive idle seconds non-Codex clients must arm, or 'off'")
+    parser.addini(FIXTURES_INI, "directory of the harness's origin files")
+
+
+def _setting(config: pytest.Config, dest: str, option: str, ini: str, env: str) -> Setting:
+    """The first of option, ini key and environment variable that is set, and which it was."""
+    given = config.getoption(dest)
+    if given:
+        return Setting(str(given), option)
+    from_ini = config.getini(ini)
+    if from_ini:
+        return Setting(str(from_ini).strip(), f"ini {ini}")
+    if os.environ.get(env):
+        return Setting(os.environ[env], f"env {env}")
+    return Setting(None, "default")
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    load_default_profile()
-    config.addinivalue_line("markers", "codex: drives the ChatGPT Codex backend")
+    """Validate the harness's inputs up front (cheap, reads no data); vet a named factory."""
+    config.addinivalue_line("markers", "harness_codex: drives the ChatGPT Codex backend")
     config.addinivalue_line(
-        "markers", "non_codex: drives an endpoint that is not the Codex backend"
+        "markers", "harness_non_codex: drives an endpoint that is not the Codex backend"
     )
     config.addinivalue_line(
         "markers",
         "harness_fault(origin, *rules): apply fault rules (fixture syntax) at an origin's gate",
     )
-    explicit = config.getoption("--client-factory") or os.environ.get(ENV_VAR)
-    config.stash[_SPEC_KEY] = explicit or DEFAULT_FACTORY
-    if explicit:  # vet a named factory now, so a bad one stops the run before any test
+    idle = _setting(config, "harness_keepalive_idle", IDLE_OPTION, IDLE_INI, IDLE_ENV)
+    try:
+        expectation = (
+            parse_keepalive_idle(idle.value, idle.source)
+            if idle.value is not None
+            else KeepaliveExpectation()
+        )
+    except HarnessError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[_KEEPALIVE_KEY] = (expectation, idle.source)
+    factory = _setting(config, "harness_client_factory", FACTORY_OPTION, FACTORY_INI, FACTORY_ENV)
+    config.stash[_FACTORY_KEY] = factory
+    if factory.value is not None:  # named: vet it now, so a bad one stops the run before any test
         _factory(config)
-    harness_fixture_set(config)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Which factory is judged, against which expectation, and where each came from; silent in
+    a run that names no factory (it cannot be running the harness's suites)."""
+    factory = config.stash[_FACTORY_KEY]
+    if factory.value is None:
+        return []
+    expectation, source = config.stash[_KEEPALIVE_KEY]
+    return [
+        f"transport-harness: client factory {factory.value} (from {factory.source}); "
+        f"{expectation.describe()} (from {source})"
+    ]
 
 
 def _factory(config: pytest.Config) -> ClientFactory:
-    """The factory under test, loaded (and vetted) once; the default only when a test needs it,
-    so projects that merely have the plugin installed do not pay for importing openai."""
-    if _FACTORY_KEY not in config.stash:
-        spec = config.stash[_SPEC_KEY]
+    """The named factory, loaded and vetted once."""
+    if _LOADED_FACTORY_KEY not in config.stash:
+        from harness.factory import load_factory, vet_factory
+
+        spec = config.stash[_FACTORY_KEY].value
+        if spec is None:
+            raise pytest.UsageError(f"transport-harness: {HOW_TO_NAME_A_FACTORY}")
         try:
             factory = load_factory(spec)
             vet_factory(spec, factory)
-        except FactoryError as exc:
+        except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
-        config.stash[_FACTORY_KEY] = factory
-    return config.stash[_FACTORY_KEY]
+        config.stash[_LOADED_FACTORY_KEY] = factory
+    return config.stash[_LOADED_FACTORY_KEY]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A run that collects a test judging a factory, but names none, is a usage error."""
+    if config.stash[_FACTORY_KEY].value is not None:
+        return
+    needing = [item for item in items if FACTORY_FIXTURE in getattr(item, "fixturenames", ())]
+    if needing:
+        raise pytest.UsageError(
+            f"transport-harness: {needing[0].nodeid} judges a client factory, but none is "
+            f"named: {HOW_TO_NAME_A_FACTORY}"
+        )
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if session.config.getoption("--leak-check"):
+    if session.config.getoption("harness_leak_check"):
+        from harness.leaks import LeakCheck
+
         session.stash[_LEAKS_KEY] = LeakCheck()
 
 
@@ -126,70 +215,93 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def _fixture_dir(config: pytest.Config) -> Path:
-    given = config.getoption("--harness-fixtures") or os.environ.get("HARNESS_FIXTURES")
-    return Path(given) if given else FIXTURE_DIR
+def harness_fixture_dir(config: pytest.Config) -> Path:
+    """The origin files' directory: option, ini key, environment, else the packaged one."""
+    given = _setting(config, "harness_fixtures", FIXTURES_OPTION, FIXTURES_INI, FIXTURES_ENV)
+    if given.value is not None:
+        return Path(given.value)
+    from harness.fixtures import packaged_fixture_dir
+
+    return packaged_fixture_dir()
 
 
 def harness_fixture_set(config: pytest.Config) -> list[Fixture]:
-    """The run's fixtures, loaded once; a malformed file stops the run with its name."""
+    """The run's origin files, loaded once; a malformed file stops the run with its name."""
     if _FIXTURES_KEY not in config.stash:
+        from harness.fixtures import load_fixtures
+
         try:
-            config.stash[_FIXTURES_KEY] = load_fixtures(_fixture_dir(config))
-        except FixtureError as exc:
-            raise pytest.UsageError(f"harness fixtures: {exc}") from None
+            config.stash[_FIXTURES_KEY] = load_fixtures(harness_fixture_dir(config))
+        except HarnessError as exc:
+            raise pytest.UsageError(f"harness origin files: {exc}") from None
     return config.stash[_FIXTURES_KEY]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize ``codex_endpoint`` / ``non_codex_endpoint`` from the fixtures and
-    ``async_client`` over sync and async."""
-    every = [e for f in harness_fixture_set(metafunc.config) for e in f.endpoints]
-    selections = {
-        "codex_endpoint": [e for e in every if e.codex],
-        "non_codex_endpoint": [e for e in every if not e.codex],
-        "non_codex_https_endpoint": [
-            e for e in every if not e.codex and e.base_url.lower().startswith("https://")
-        ],
-    }
-    for name, endpoints in selections.items():
-        if name in metafunc.fixturenames:
+    """Parametrize the ``harness_*_endpoint`` fixtures from the origin files and
+    ``harness_async_client`` over sync and async, for tests that request them (only those)."""
+    wanted = [name for name in ENDPOINT_FIXTURES if name in metafunc.fixturenames]
+    if wanted:
+        every = [e for f in harness_fixture_set(metafunc.config) for e in f.endpoints]
+        selections = {
+            "harness_codex_endpoint": [e for e in every if e.codex],
+            "harness_non_codex_endpoint": [e for e in every if not e.codex],
+            "harness_non_codex_https_endpoint": [
+                e for e in every if not e.codex and e.base_url.lower().startswith("https://")
+            ],
+        }
+        for name in wanted:
+            endpoints = selections[name]
             metafunc.parametrize(name, endpoints, ids=[e.id for e in endpoints])
-    if "async_client" in metafunc.fixturenames:
-        metafunc.parametrize("async_client", [False, True], ids=["sync", "async"])
+    if MODE_FIXTURE in metafunc.fixturenames:
+        metafunc.parametrize(MODE_FIXTURE, [False, True], ids=["sync", "async"])
 
 
 @pytest.fixture(scope="session")
-def client_factory_spec(pytestconfig: pytest.Config) -> str:
-    return pytestconfig.stash[_SPEC_KEY]
+def harness_client_factory_spec(pytestconfig: pytest.Config) -> str:
+    """``MODULE:ATTR`` of the factory under test."""
+    _factory(pytestconfig)
+    spec = pytestconfig.stash[_FACTORY_KEY].value
+    assert spec is not None  # _factory raised otherwise
+    return spec
 
 
 @pytest.fixture(scope="session")
-def client_factory(pytestconfig: pytest.Config) -> ClientFactory:
-    """The factory under test (``--client-factory``)."""
+def harness_client_factory(pytestconfig: pytest.Config) -> ClientFactory:
+    """The factory under test (``--client-factory``, ini ``harness_client_factory``, or
+    ``HARNESS_CLIENT_FACTORY``)."""
     return _factory(pytestconfig)
 
 
 @pytest.fixture(scope="session")
-def expected_keepalive_idle(pytestconfig: pytest.Config) -> int:
-    given = pytestconfig.getoption("--keepalive-idle") or os.environ.get("HARNESS_KEEPALIVE_IDLE")
-    return int(given) if given else 30
+def harness_keepalive_expectation(pytestconfig: pytest.Config) -> KeepaliveExpectation:
+    """The keepalive non-Codex clients are judged against (``--keepalive-idle``)."""
+    return pytestconfig.stash[_KEEPALIVE_KEY][0]
 
 
 @pytest.fixture(scope="session")
 def harness_fixtures(pytestconfig: pytest.Config) -> list[Fixture]:
+    """Every origin file of the run, validated."""
     return harness_fixture_set(pytestconfig)
 
 
 @pytest.fixture(scope="session")
-def harness_conditions() -> dict[str, Condition]:
-    """Network conditions from ``fixtures/conditions/``, by name."""
-    return {condition.name: condition for condition in load_conditions()}
+def harness_conditions(pytestconfig: pytest.Config) -> dict[str, Condition]:
+    """Network conditions from ``conditions/`` beside the origin files, by name."""
+    from harness.conditions import load_conditions
+
+    try:
+        conditions = load_conditions(harness_fixture_dir(pytestconfig) / "conditions")
+    except HarnessError as exc:
+        raise pytest.UsageError(f"harness conditions: {exc}") from None
+    return {condition.name: condition for condition in conditions}
 
 
 @pytest.fixture(scope="session")
 def harness_authority(tmp_path_factory: pytest.TempPathFactory) -> Authority:
     """The session CA; its bundle is what ``SSL_CERT_FILE`` points at during a scenario."""
+    from harness.pki import Authority
+
     return Authority(tmp_path_factory.mktemp("harness-pki"))
 
 
@@ -197,7 +309,10 @@ def harness_authority(tmp_path_factory: pytest.TempPathFactory) -> Authority:
 def harness_network(
     harness_fixtures: list[Fixture], harness_authority: Authority
 ) -> Iterator[Network]:
-    """Every origin from the fixtures, running for the whole session."""
+    """Every origin from the origin files, running for the whole session."""
+    from harness.kernel import KernelViewUnavailable, kernel_view_available
+    from harness.origins import Network
+
     if not kernel_view_available():
         pytest.skip("no kernel view of peer sockets on this system (Linux only)")
     try:
@@ -214,6 +329,7 @@ def harness_fault(
 ) -> Callable[..., contextlib.AbstractContextManager[None]]:
     """``with harness_fault("api-openai", {"when": "always", "action": "reset"}): ...`` applies
     fault rules (fixture syntax) at one origin's gate for the block."""
+    from harness.faults import FaultRules
 
     def inject(
         origin: str, *rules: Mapping[str, object]
@@ -230,6 +346,7 @@ def harness_reply(
     """``with harness_reply("api-openai", {"method": "GET", "path_suffix": "/models",
     "status": 429, "headers": {"retry-after": "1"}, "json": {...}}): ...`` serves that reply
     (fixture syntax) ahead of the origin's own for the block."""
+    from harness.fixtures import parse_reply
 
     def serve(origin: str, spec: Mapping[str, object]) -> contextlib.AbstractContextManager[None]:
         return harness_network.origin(origin).replying(parse_reply(spec))
@@ -244,6 +361,8 @@ def _harness_fault_marker(request: pytest.FixtureRequest) -> Iterator[None]:
     if marker is None:
         yield
         return
+    from harness.faults import FaultRules
+
     if not marker.args or not isinstance(marker.args[0], str):
         raise pytest.UsageError("harness_fault marker: give the origin name, then rules")
     network: Network = request.getfixturevalue("harness_network")
@@ -254,12 +373,14 @@ def _harness_fault_marker(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def harness_observations(harness_network: Network) -> ObservationLog:
+    """What every origin observed, in order."""
     return harness_network.log
 
 
 @pytest.fixture(scope="session")
-def harness_drive(harness_network: Network, client_factory: ClientFactory) -> Drive:
+def harness_drive(harness_network: Network, harness_client_factory: ClientFactory) -> Drive:
     """``harness_drive(endpoint, call, async_client=False)`` runs one scenario and returns its
     :class:`~harness.scenario.Result`."""
+    from harness.scenario import drive
 
-    return functools.partial(drive, harness_network, client_factory)
+    return functools.partial(drive, harness_network, harness_client_factory)

@@ -1,9 +1,10 @@
-"""Hypothesis profiles for the shipped suites: deterministic and bounded on CI.
+"""Hypothesis settings for the shipped suites' own tests: deterministic and bounded on CI.
 
-The plugin loads one only when the run has not chosen a profile itself (``--hypothesis-profile``
-or a conftest), so a project's own settings always win. The explain phase is left out: every
-generated spelling fails the same way under a bad factory, so varying parts to explain it only
-costs seconds.
+They apply to the suites' generated tests only, as a decorator, and only when the run has not
+chosen a profile itself (``--hypothesis-profile``, ``HYPOTHESIS_PROFILE`` or a conftest that loads
+one), so a host project's hypothesis settings are never touched. Nothing is registered until a
+suite is imported. The explain phase is left out: every generated spelling fails the same way
+under a bad factory, so varying parts to explain it only costs seconds.
 """
 
 from __future__ import annotations
@@ -34,17 +35,22 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-
 #: Profiles hypothesis picks by itself: its default, and the one it loads when it detects CI.
 IMPLICIT_PROFILES = ("default", "ci")
 
 
-def load_default_profile() -> str:
-    """Load ``HYPOTHESIS_PROFILE`` if set, else the CI or dev profile unless the run chose a
-    profile itself; return the active one."""
+def suite_profile_name() -> str:
+    """``HYPOTHESIS_PROFILE`` if set; else the run's own profile if it chose one; else the
+    harness's CI profile under ``CI`` and its dev profile otherwise."""
     named = os.environ.get("HYPOTHESIS_PROFILE")
     if named:
-        settings.load_profile(named)
-    elif settings.get_current_profile_name() in IMPLICIT_PROFILES:
-        settings.load_profile(CI_PROFILE if os.environ.get("CI") else DEV_PROFILE)
-    return settings.get_current_profile_name()
+        return named
+    current = settings.get_current_profile_name()
+    if current not in IMPLICIT_PROFILES:
+        return current
+    return CI_PROFILE if os.environ.get("CI") else DEV_PROFILE
+
+
+def suite_settings() -> settings:
+    """The settings to decorate a suite's generated tests with (see :func:`suite_profile_name`)."""
+    return settings.get_profile(suite_profile_name())

@@ -12,10 +12,10 @@ import pytest
 
 from harness.faults import FaultRules
 from harness.gate import Gate
-from harness.kernel import KernelView, kernel_view_available
+from harness.kernel import KernelView
 from harness.observations import ObservationLog
 
-pytestmark = pytest.mark.skipif(not kernel_view_available(), reason="Linux kernel view only")
+pytestmark = pytest.mark.kernel_view
 
 
 @pytest.fixture

@@ -16,10 +16,9 @@ import pytest
 import trustme
 
 from harness.environ import CA_VARIABLES, PROXY_VARIABLES
-from harness.kernel import kernel_view_available
 from harness.suites.runner import run_split_suite
 
-pytestmark = pytest.mark.skipif(not kernel_view_available(), reason="Linux kernel view only")
+pytestmark = [pytest.mark.kernel_view, pytest.mark.fresh_process]
 
 REFERENCE = "harness.targets.reference:factory"
 #: Loopback port 9 (discard) has no listener: a proxy that leaks fails at once, on this machine.
@@ -91,7 +90,12 @@ def run_split(pytester: pytest.Pytester, name: str) -> tuple[dict[str, str], dic
     """
     pytester.makeconftest(CONFTEST)
     report = pytester.path / f"{name}.xml"
-    args = ("--client-factory", REFERENCE, "--hypothesis-profile=harness-ci", "--leak-check")
+    args = (
+        "--client-factory",
+        REFERENCE,
+        "--hypothesis-profile=harness-ci",
+        "--harness-leak-check",
+    )
     outcomes = {case.id: case.outcome for case in run_split_suite(pytester, report, *args)}
     seen = json.loads((pytester.path / "environ-seen.json").read_text(encoding="utf-8"))
     return outcomes, seen

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.kernel import KernelView, kernel_view_available, timer_from_proc
+from harness.kernel import KernelView, timer_from_proc
 
-pytestmark = pytest.mark.skipif(not kernel_view_available(), reason="Linux kernel view only")
+pytestmark = pytest.mark.kernel_view
 
 KEEPIDLE = getattr(socket, "TCP_KEEPIDLE", None)
 

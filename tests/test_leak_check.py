@@ -24,12 +24,12 @@ import pytest
 )
 def test_leak_fails_the_session(pytester: pytest.Pytester, body: str, message: str) -> None:
     pytester.makepyfile(test_leaky=body)
-    result = pytester.runpytest_subprocess("--leak-check", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("--harness-leak-check", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines([message])
     assert result.ret == pytest.ExitCode.TESTS_FAILED
 
 
 def test_clean_session_passes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_clean="def test_nothing():\n    pass\n")
-    result = pytester.runpytest_subprocess("--leak-check", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("--harness-leak-check", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.OK

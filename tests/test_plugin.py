@@ -1,0 +1,136 @@
+"""The plugin's inputs: validated up front, the factory always named, its choice shown.
+
+Each run is an in-process pytest session in an empty directory (no ini file of this repository),
+so nothing here is decided by this project's own configuration.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from harness.fixtures import packaged_fixture_dir
+from harness.suites.runner import SPLIT_SUITE_MODULE, run_split_suite
+
+REFERENCE = "harness.targets.reference:factory"
+PLAIN_TEST = "def test_nothing():\n    pass\n"
+
+
+@pytest.fixture(autouse=True)
+def _no_harness_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HARNESS_CLIENT_FACTORY", "HARNESS_KEEPALIVE_IDLE", "HARNESS_FIXTURES"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_suite_without_a_named_factory_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_inner_split=SPLIT_SUITE_MODULE)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "*judges a client factory, but none is named*--client-factory*"
+            "*harness_client_factory*HARNESS_CLIENT_FACTORY*"
+        ]
+    )
+
+
+def test_plain_project_without_a_factory_runs_and_hears_nothing(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain=PLAIN_TEST)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.no_fnmatch_line("*transport-harness:*")
+
+
+@pytest.mark.parametrize(
+    "source, value, named",
+    [
+        ("option", "0", "--keepalive-idle"),
+        ("option", "-5", "--keepalive-idle"),
+        ("option", "1.5", "--keepalive-idle"),
+        ("ini", "abc", "ini harness_keepalive_idle"),
+        ("env", "abc", "env HARNESS_KEEPALIVE_IDLE"),
+        ("env", "0", "env HARNESS_KEEPALIVE_IDLE"),
+    ],
+)
+def test_bad_keepalive_idle_is_one_usage_error(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    source: str,
+    value: str,
+    named: str,
+) -> None:
+    pytester.makepyfile(test_plain=PLAIN_TEST)
+    args = ["-p", "no:cacheprovider"]
+    if source == "option":
+        args.append(f"--keepalive-idle={value}")
+    elif source == "ini":
+        pytester.makeini(f"[pytest]\nharness_keepalive_idle = {value}\n")
+    else:
+        monkeypatch.setenv("HARNESS_KEEPALIVE_IDLE", value)
+    result = pytester.runpytest_inprocess(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{named}: {value!r} is not allowed*positive whole number*"])
+    result.stdout.no_fnmatch_line("*passed*")
+
+
+@pytest.mark.parametrize(
+    "source, shown",
+    [
+        ("option", "--client-factory"),
+        ("ini", "ini harness_client_factory"),
+        ("env", "env HARNESS_CLIENT_FACTORY"),
+    ],
+)
+def test_header_names_the_factory_and_where_it_came_from(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, source: str, shown: str
+) -> None:
+    pytester.makepyfile(test_plain=PLAIN_TEST)
+    args = ["-p", "no:cacheprovider", "--keepalive-idle", "off"]
+    if source == "option":
+        args += ["--client-factory", REFERENCE]
+    elif source == "ini":
+        pytester.makeini(f"[pytest]\nharness_client_factory = {REFERENCE}\n")
+    else:
+        monkeypatch.setenv("HARNESS_CLIENT_FACTORY", REFERENCE)
+    result = pytester.runpytest_inprocess(*args)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        [
+            f"transport-harness: client factory {REFERENCE} (from {shown}); "
+            "keepalive not judged (from --keepalive-idle)"
+        ]
+    )
+
+
+def test_option_wins_over_ini_and_environment(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_plain=PLAIN_TEST)
+    pytester.makeini("[pytest]\nharness_client_factory = nope:nope\nharness_keepalive_idle = 45\n")
+    monkeypatch.setenv("HARNESS_CLIENT_FACTORY", "nope:nope")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--client-factory", REFERENCE)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        [
+            f"*client factory {REFERENCE} (from --client-factory); keepalive required, idle 45s "
+            "(from ini harness_keepalive_idle)"
+        ]
+    )
+
+
+@pytest.mark.fresh_process
+def test_fixture_directory_applies_to_conditions(pytester: pytest.Pytester) -> None:
+    """A copy of the origin files without the proxy-only condition: its cases skip, naming it;
+    with the packaged files they run. So conditions are read from the given directory."""
+    copy = pytester.path / "origin-files"
+    shutil.copytree(packaged_fixture_dir(), copy, ignore=shutil.ignore_patterns("__*"))
+    (copy / "conditions" / "proxy-only.json").unlink()
+    selected = ("--client-factory", REFERENCE, "-k", "proxy_only_network")
+    cases = run_split_suite(
+        pytester, pytester.path / "copy.xml", *selected, "--harness-fixtures", str(copy)
+    )
+    assert {case.outcome for case in cases} == {"skipped"}, cases
+    assert all("no 'proxy-only' condition" in case.text for case in cases), cases
+    packaged = run_split_suite(pytester, pytester.path / "packaged.xml", *selected)
+    assert packaged and {case.outcome for case in packaged} == {"passed"}, packaged
