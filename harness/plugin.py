@@ -75,6 +75,7 @@ _KEEPALIVE_KEY = pytest.StashKey[tuple[KeepaliveExpectation, str]]()
 _LOADED_FACTORY_KEY = pytest.StashKey["ClientFactory"]()
 _FIXTURES_KEY = pytest.StashKey["list[Fixture]"]()
 _LEAKS_KEY = pytest.StashKey[Any]()
+_DATA_ERROR_KEY = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -126,9 +127,11 @@ def _setting(config: pytest.Config, dest: str, option: str, ini: str, env: str) 
     return Setting(None, "default")
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Validate the harness's inputs up front (cheap, reads no data); vet a named factory."""
+    """Validate the harness's inputs up front (cheap, reads no data). A named factory means the
+    run judges one: vet it now, so a bad one stops the run before any test, and register the
+    suites' hypothesis profiles before hypothesis loads ``--hypothesis-profile``."""
     config.addinivalue_line("markers", "harness_codex: drives the ChatGPT Codex backend")
     config.addinivalue_line(
         "markers", "harness_non_codex: drives an endpoint that is not the Codex backend"
@@ -149,7 +152,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_KEEPALIVE_KEY] = (expectation, idle.source)
     factory = _setting(config, "harness_client_factory", FACTORY_OPTION, FACTORY_INI, FACTORY_ENV)
     config.stash[_FACTORY_KEY] = factory
-    if factory.value is not None:  # named: vet it now, so a bad one stops the run before any test
+    if factory.value is not None:
+        import harness.profiles  # noqa: F401 (registers harness-ci and harness-dev)
+
         _factory(config)
 
 
@@ -184,7 +189,10 @@ def _factory(config: pytest.Config) -> ClientFactory:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A run that collects a test judging a factory, but names none, is a usage error."""
+    """Origin files that did not load, or a run that collects a test judging a factory but names
+    none, stop the run as one usage error rather than an error per module."""
+    if _DATA_ERROR_KEY in config.stash:
+        raise pytest.UsageError(config.stash[_DATA_ERROR_KEY])
     if config.stash[_FACTORY_KEY].value is not None:
         return
     needing = [item for item in items if FACTORY_FIXTURE in getattr(item, "fixturenames", ())]
@@ -242,7 +250,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     ``harness_async_client`` over sync and async, for tests that request them (only those)."""
     wanted = [name for name in ENDPOINT_FIXTURES if name in metafunc.fixturenames]
     if wanted:
-        every = [e for f in harness_fixture_set(metafunc.config) for e in f.endpoints]
+        try:
+            every = [e for f in harness_fixture_set(metafunc.config) for e in f.endpoints]
+        except pytest.UsageError as exc:  # reported once, after collection
+            metafunc.config.stash[_DATA_ERROR_KEY] = str(exc)
+            every = []
         selections = {
             "harness_codex_endpoint": [e for e in every if e.codex],
             "harness_non_codex_endpoint": [e for e in every if not e.codex],
