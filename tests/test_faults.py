@@ -20,6 +20,7 @@ import httpx
 import openai
 import pytest
 
+from harness.faults import FaultRules, RuleError
 from harness.fixtures import FIXTURE_DIR, load_fixture
 from harness.origins import Network
 from harness.pki import Authority
@@ -421,3 +422,36 @@ def test_readme_fault_table_names_the_classes_checked_here() -> None:
             assert shown in httpx_cell, (row, shown)
         for cls in openai_classes:
             assert f"`{cls.__name__}`" in openai_cell, (row, cls.__name__)
+
+
+RULE_MISTAKES = {
+    "unknown key": (
+        {"when": "always", "action": "stall", "secnds": 1},
+        "faults[0].secnds: unknown key; did you mean 'seconds'?",
+    ),
+    "parameter of another action": (
+        {"when": "always", "action": "reset", "seconds": 1},
+        "faults[0]: reset takes no seconds",
+    ),
+    "misspelt action": (
+        {"when": "always", "action": "rest"},
+        "faults[0].action: unknown action 'rest'; did you mean 'reset'?",
+    ),
+    "misspelt predicate": (
+        {"when": {"all": ["keepalve"]}, "action": "reset"},
+        "faults[0].when.all[0]: unknown predicate 'keepalve'; did you mean 'keepalive'?",
+    ),
+    "misspelt predicate object": (
+        {"when": {"snii": "chatgpt.com"}, "action": "reset"},
+        "faults[0].when: unknown predicate 'snii'; did you mean 'sni'?",
+    ),
+}
+
+
+@pytest.mark.parametrize("spec, message", RULE_MISTAKES.values(), ids=list(RULE_MISTAKES))
+def test_rule_mistakes_name_the_path_and_the_closest_word(
+    spec: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(RuleError) as caught:
+        FaultRules.from_spec([spec])
+    assert str(caught.value) == message
