@@ -190,10 +190,17 @@ def test_record_refuses_what_is_not_an_http_url(
     assert harness_network.log.of("chatgpt-codex", mark) == []
 
 
-def test_record_refuses_a_bad_fixture_name(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_record_refuses_a_bad_fixture_name(
+    harness_network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HARNESS_RECORD_BEARER", SECRET)
-    with pytest.raises(UsageInputError, match="fixture name 'My Origin': use lowercase"):
+    mark = harness_network.log.mark()
+    with (
+        harness_network.reachable(),  # routed, so a broken check still meets loopback only
+        pytest.raises(UsageInputError, match="fixture name 'My Origin': use lowercase"),
+    ):
         record(URL, ["default"], name="My Origin")
+    assert harness_network.log.of("chatgpt-codex", mark) == []
 
 
 def _outcomes(fixture: dict[str, Any]) -> dict[str, Any]:
