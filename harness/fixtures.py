@@ -33,41 +33,6 @@ JSON_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
-#: The keys each level of an origin file may hold (``provenance`` is free-form beyond its own).
-ORIGIN_FILE_KEYS = (
-    "schema",
-    "name",
-    "description",
-    "provenance",
-    "origin",
-    "faults",
-    "replies",
-    "endpoints",
-    "report",
-)
-PROVENANCE_REQUIRED = ("source", "date")
-ORIGIN_KEYS = ("scheme", "hosts", "port")
-REPLY_KEYS = (
-    "method",
-    "path",
-    "path_suffix",
-    "when_json",
-    "status",
-    "headers",
-    "json",
-    "sse",
-    "text",
-    "close_before_response",
-    "sse_cut_after",
-)
-SSE_EVENT_KEYS = ("event", "data")
-ENDPOINT_KEYS = ("provider", "base_url", "codex", "note")
-REPORT_KEYS = ("request", "outcomes")
-REQUEST_KEYS = ("url", "method", "headers", "json")
-OUTCOME_KEYS = ("status", "body", "errno", "error")
-NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
-
-
 class FixtureError(HarnessError, ValueError):
     """A fixture file that cannot be used; the message names the file and the field."""
 
@@ -140,6 +105,41 @@ class Fixture:
     endpoints: tuple[Endpoint, ...]
     report: Report | None = None
     description: str = field(default="")
+
+
+#: The keys each level of an origin file may hold (``provenance`` is free-form beyond its own).
+ORIGIN_FILE_KEYS = (
+    "schema",
+    "name",
+    "description",
+    "provenance",
+    "origin",
+    "faults",
+    "replies",
+    "endpoints",
+    "report",
+)
+PROVENANCE_REQUIRED = ("source", "date")
+ORIGIN_KEYS = ("scheme", "hosts", "port")
+REPLY_KEYS = (
+    "method",
+    "path",
+    "path_suffix",
+    "when_json",
+    "status",
+    "headers",
+    "json",
+    "sse",
+    "text",
+    "close_before_response",
+    "sse_cut_after",
+)
+SSE_EVENT_KEYS = ("event", "data")
+ENDPOINT_KEYS = ("provider", "base_url", "codex", "note")
+REPORT_KEYS = ("request", "outcomes")
+REQUEST_KEYS = ("url", "method", "headers", "json")
+OUTCOME_KEYS = ("status", "body", "errno", "error")
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
 class _Fields:
