@@ -105,6 +105,7 @@ def record_command(args: argparse.Namespace) -> int:
             payload=payload,
             proxy=proxy,
             name=args.name,
+            anonymous=args.anonymous,
         )
     except VariantError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -151,6 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     capture.add_argument("--proxy", help="proxy URL for the proxy variant (default HTTPS_PROXY)")
     capture.add_argument("--name", help="fixture name (default: recorded-<host>)")
     capture.add_argument("--output", metavar="PATH", help="write here instead of stdout")
+    capture.add_argument(
+        "--anonymous", action="store_true", help="record without credentials (none is sent)"
+    )
     capture.set_defaults(run=record_command)
     args = parser.parse_args(argv)
     return int(args.run(args))

@@ -40,9 +40,20 @@ class Condition:
 #: The condition every plain scenario runs under: no proxy, no extra faults.
 DIRECT = Condition("direct", "no proxy, no network-wide faults", {"source": "harness default"})
 
+#: The keys a condition file may hold (``provenance`` is free-form beyond source and date).
+CONDITION_FILE_KEYS = (
+    "schema",
+    "name",
+    "description",
+    "provenance",
+    "proxy_env",
+    "no_proxy",
+    "faults",
+)
+
 
 def load_condition(path: Path) -> Condition:
-    top = read_data_file(path)
+    top = read_data_file(path, CONDITION_FILE_KEYS)
     provenance = top.child("provenance")
     proxy_env = tuple(top.get("proxy_env", list, []))
     for index, name in enumerate(proxy_env):

@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Any
 
 from harness.kernel import KeepaliveState
+from harness.keys import suggestion, unknown_key_message, unknown_keys
 
 MAX_STALL_SECONDS = 30.0
 
@@ -32,6 +33,8 @@ PARAMETERS: dict[Action, dict[str, tuple[float | None, float, float]]] = {
     Action.RESET_AFTER: {"bytes": (None, 0, 1 << 30)},
     Action.STALL: {"seconds": (5.0, 0, MAX_STALL_SECONDS)},
 }
+#: Every key a rule may hold; a parameter of another action is refused by name, not as a typo.
+RULE_KEYS = ("when", "action", *sorted({name for table in PARAMETERS.values() for name in table}))
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class ConnectionFacts:
 
 
 Predicate = Callable[[ConnectionFacts], bool]
+#: Predicates written as an object with one key.
+_COMPOSED = ("all", "any", "not", "sni", "alpn", "keepalive_idle_below")
 
 
 class RuleError(ValueError):
@@ -66,7 +71,9 @@ def compile_predicate(spec: Any, where: str = "when") -> Predicate:
     """Turn a predicate from a fixture into a function; raise :class:`RuleError` if malformed."""
     if isinstance(spec, str):
         if spec not in _SIMPLE:
-            raise RuleError(f"{where}: unknown predicate {spec!r} (known: {', '.join(_SIMPLE)})")
+            raise RuleError(
+                f"{where}: unknown predicate {spec!r}; {suggestion(spec, _SIMPLE, 'predicates')}"
+            )
         return _SIMPLE[spec]
     if not isinstance(spec, Mapping) or len(spec) != 1:
         raise RuleError(f"{where}: a predicate is a name or an object with exactly one key")
@@ -91,7 +98,9 @@ def compile_predicate(spec: Any, where: str = "when") -> Predicate:
         return lambda facts: (
             facts.keepalive.idle_seconds is not None and facts.keepalive.idle_seconds < limit
         )
-    raise RuleError(f"{where}: unknown predicate {key!r}")
+    raise RuleError(
+        f"{where}: unknown predicate {key!r}; {suggestion(str(key), _COMPOSED, 'predicates')}"
+    )
 
 
 @dataclass(frozen=True)
@@ -124,13 +133,18 @@ def _params(item: Mapping[str, Any], action: Action, where: str) -> dict[str, fl
 
 def rule(spec: Mapping[str, Any], where: str = "rule") -> Rule:
     """One rule from its fixture form; raise :class:`RuleError` naming ``where`` if malformed."""
-    if not isinstance(spec, Mapping) or not {"when", "action"} <= set(spec):
+    if not isinstance(spec, Mapping):
+        raise RuleError(f"{where}: a rule is an object with the keys 'when' and 'action'")
+    for key in unknown_keys(spec, RULE_KEYS):
+        raise RuleError(f"{where}.{key}: {unknown_key_message(key, RULE_KEYS)}")
+    if not {"when", "action"} <= set(spec):
         raise RuleError(f"{where}: a rule needs the keys 'when' and 'action'")
     try:
         action = Action(spec["action"])
     except ValueError:
-        known = ", ".join(a.value for a in Action)
-        raise RuleError(f"{where}.action: unknown action {spec['action']!r} ({known})") from None
+        known = [a.value for a in Action]
+        hint = suggestion(str(spec["action"]), known, "actions")
+        raise RuleError(f"{where}.action: unknown action {spec['action']!r}; {hint}") from None
     params = _params(spec, action, where)
     predicate = compile_predicate(spec["when"], f"{where}.when")
     shown = "".join(f" {name}={value:g}" for name, value in params.items())

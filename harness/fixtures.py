@@ -3,7 +3,9 @@
 A fixture is data only. It says where its facts come from (provenance), which hosts the origin
 answers for, the fault rule its gate applies, the replies its backend serves, the endpoints
 (provider + base URL) that land on it, and, where a report gives them, the outcomes the report
-observed. A malformed file fails with a message naming the file and the field.
+observed. A malformed file fails with a message naming the file and the field; so does a key the
+schema does not know (with the closest known one), because a misspelt optional key would otherwise
+read as "not given". Provenance alone is free-form: it is metadata the harness only shows.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from urllib.parse import urlsplit
 
 from harness.errors import HarnessError
 from harness.faults import FaultRules, RuleError
+from harness.keys import unknown_key_message, unknown_keys
 
 #: The package the top-level ``fixtures/`` directory ships as (see pyproject.toml).
 FIXTURE_PACKAGE = "harness.fault_fixtures"
@@ -88,6 +91,8 @@ class ReportedOutcome:
     status: int | None = None
     body: Any = None
     errno: str | None = None
+    #: The client's own words for a failure (``record`` keeps them), shown, never compared.
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,41 @@ class Fixture:
     description: str = field(default="")
 
 
+#: The keys each level of an origin file may hold (``provenance`` is free-form beyond its own).
+ORIGIN_FILE_KEYS = (
+    "schema",
+    "name",
+    "description",
+    "provenance",
+    "origin",
+    "faults",
+    "replies",
+    "endpoints",
+    "report",
+)
+PROVENANCE_REQUIRED = ("source", "date")
+ORIGIN_KEYS = ("scheme", "hosts", "port")
+REPLY_KEYS = (
+    "method",
+    "path",
+    "path_suffix",
+    "when_json",
+    "status",
+    "headers",
+    "json",
+    "sse",
+    "text",
+    "close_before_response",
+    "sse_cut_after",
+)
+SSE_EVENT_KEYS = ("event", "data")
+ENDPOINT_KEYS = ("provider", "base_url", "codex", "note")
+REPORT_KEYS = ("request", "outcomes")
+REQUEST_KEYS = ("url", "method", "headers", "json")
+OUTCOME_KEYS = ("status", "body", "errno", "error")
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
 class _Fields:
     """Typed access to a JSON object that reports the file and dotted field on error."""
 
@@ -130,6 +170,12 @@ class _Fields:
 
     def fail(self, key: str, message: str) -> FixtureError:
         return FixtureError(f"{self.path}: {self._name(key)}: {message}")
+
+    def only(self, valid: tuple[str, ...]) -> _Fields:
+        """Reject the first key not in ``valid``, naming the closest valid one."""
+        for key in unknown_keys(self.data, valid):
+            raise self.fail(key, unknown_key_message(key, valid))
+        return self
 
     def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
         if key not in self.data:
@@ -156,6 +202,7 @@ def parse_reply(spec: Mapping[str, Any], where: str = "reply") -> Reply:
 
 
 def _reply(item: _Fields) -> Reply:
+    item.only(REPLY_KEYS)
     path = item.get("path", str, None)
     suffix = item.get("path_suffix", str, None)
     if (path is None) == (suffix is None):
@@ -171,9 +218,9 @@ def _reply(item: _Fields) -> Reply:
         raise item.fail("status", f"not an HTTP status: {status}")
     sse = item.get("sse", list, None)
     if sse is not None:
-        for index, event in enumerate(sse):
-            if not isinstance(event, Mapping) or "data" not in event:
-                raise item.fail(f"sse[{index}]", "an SSE event is an object with 'data'")
+        for event in item.items("sse"):
+            event.only(SSE_EVENT_KEYS).get("data", object)
+            event.get("event", str, None)
     if sum(key in item.data for key in ("json", "sse", "text")) > 1:
         raise item.fail("json", "give at most one of 'json', 'sse' and 'text'")
     cut = item.get("sse_cut_after", int, None)
@@ -195,15 +242,17 @@ def _reply(item: _Fields) -> Reply:
 
 
 def _report(section: _Fields) -> Report:
-    request = section.child("request")
+    section.only(REPORT_KEYS)
+    request = section.child("request").only(REQUEST_KEYS)
     outcomes: dict[str, ReportedOutcome] = {}
     observed = section.child("outcomes")
     for variant in observed.data:
-        entry = observed.child(variant)
+        entry = observed.child(variant).only(OUTCOME_KEYS)
         outcome = ReportedOutcome(
             status=entry.get("status", int, None),
             body=entry.data.get("body"),
             errno=entry.get("errno", str, None),
+            error=entry.get("error", str, None),
         )
         if (outcome.status is None) == (outcome.errno is None):
             raise entry.fail("status", "give exactly one of 'status' and 'errno'")
@@ -217,8 +266,9 @@ def _report(section: _Fields) -> Report:
     )
 
 
-def read_data_file(path: Path) -> _Fields:
-    """A fixture or condition file's top level: valid JSON, a known schema, provenance given."""
+def read_data_file(path: Path, keys: tuple[str, ...]) -> _Fields:
+    """A fixture or condition file's top level: valid JSON, a known schema, only ``keys``,
+    provenance given (free-form beyond its source and date)."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -228,21 +278,22 @@ def read_data_file(path: Path) -> _Fields:
         raise top.fail(
             "schema", f"unsupported schema version (this harness reads {SCHEMA_VERSION})"
         )
+    top.only(keys)
     provenance = top.child("provenance")
-    for key in ("source", "date"):
+    for key in PROVENANCE_REQUIRED:
         provenance.get(key, str)
     return top
 
 
 def load_fixture(path: Path) -> Fixture:
     """Read and validate one fixture file."""
-    top = read_data_file(path)
+    top = read_data_file(path, ORIGIN_FILE_KEYS)
     raw = top.data
     name = top.get("name", str)
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
+    if not NAME_PATTERN.fullmatch(name):
         raise top.fail("name", "use lowercase letters, digits and dashes")
     provenance = top.child("provenance")
-    origin = top.child("origin")
+    origin = top.child("origin").only(ORIGIN_KEYS)
     scheme = origin.get("scheme", str)
     if scheme not in ("http", "https"):
         raise origin.fail("scheme", "expected 'http' or 'https'")
@@ -256,6 +307,7 @@ def load_fixture(path: Path) -> Fixture:
         raise FixtureError(f"{path}: {exc}") from None
     endpoints = []
     for item in top.items("endpoints", []):
+        item.only(ENDPOINT_KEYS)
         base_url = item.get("base_url", str)
         parts = urlsplit(base_url)
         if (parts.hostname or "").lower() not in hosts:

@@ -2,9 +2,13 @@
 
 Each variant (``default``, ``keepalive``, ``proxy``) sends the same request once. Credentials come
 from the environment only (``HARNESS_RECORD_BEARER``, else ``OPENAI_API_KEY``), never from the
-command line, and everything written is redacted. The fault rule is inferred from which variants
-got through: keepalive reset while default served → ``reset when keepalive``; only the proxy
-served → ``reset when direct``.
+command line, and everything written is redacted. Recording without them must be asked for
+(``anonymous``): an unauthenticated probe of an API records a 401, not the endpoint's behaviour.
+A URL that is not http(s) with a host is refused before anything is sent. A failure is recorded
+with its cause and the client's own message; a resolver failure by its ``EAI_*`` name, because an
+errno-only classification would call it ``PROTOCOL``. The fault rule is inferred from which
+variants got through: keepalive reset while default served → ``reset when keepalive``; only the
+proxy served → ``reset when direct``.
 """
 
 from __future__ import annotations
@@ -13,20 +17,30 @@ import datetime
 import os
 import platform
 import re
+import socket
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
 from harness import __version__
+from harness.errors import UsageInputError
+from harness.fixtures import NAME_PATTERN
 from harness.redact import REDACTED, redact_headers, redact_json, redact_text
-from harness.scenario import failure_cause
+from harness.scenario import exception_chain, failure_cause
 from harness.variants import variant_client
 
 CREDENTIAL_VARIABLES = ("HARNESS_RECORD_BEARER", "OPENAI_API_KEY")
 KEPT_RESPONSE_HEADERS = ("content-type", "retry-after")
 BODY_LIMIT = 4096
+#: Resolver error codes by value, named as the socket module names them (EAI_NONAME, EAI_AGAIN).
+EAI_NAMES = {
+    value: name
+    for name in sorted(dir(socket), reverse=True)  # where two names share a code, the first wins
+    if name.startswith("EAI_") and isinstance(value := getattr(socket, name), int)
+}
 
 
 @dataclass(frozen=True)
@@ -40,20 +54,66 @@ class Probe:
     error: str | None
 
 
-def _credentials() -> dict[str, str]:
+def credentials(*, anonymous: bool) -> dict[str, str]:
+    """The Authorization header from the environment; refuse to go on without one unless
+    ``anonymous`` (then none is sent, even if set)."""
+    if anonymous:
+        return {}
     for name in CREDENTIAL_VARIABLES:
         if os.environ.get(name):
             return {"Authorization": f"Bearer {os.environ[name]}"}
-    return {}
+    raise UsageInputError(
+        f"record: no credentials: set {' or '.join(CREDENTIAL_VARIABLES)}, "
+        "or pass --anonymous to record without any"
+    )
 
 
-def probe(url: str, variant: str, *, method: str, payload: Any, proxy: str | None) -> Probe:
-    headers = {"User-Agent": f"transport-harness/{__version__} (record)", **_credentials()}
-    with variant_client(variant, proxy=proxy) as client:
-        try:
-            response = client.request(method, url, headers=headers, json=payload)
-        except httpx.HTTPError as exc:
-            return Probe(variant, None, {}, None, False, failure_cause(exc), redact_text(repr(exc)))
+def checked_url(url: str) -> SplitResult:
+    """``url`` split, if it is http(s) with a host and no credentials; else a usage error."""
+    shown = redact_text(url)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise UsageInputError(f"record: {shown!r} is not an http:// or https:// URL")
+    try:
+        host, _ = parts.hostname, parts.port
+    except ValueError as exc:  # a port out of range or not a number
+        raise UsageInputError(f"record: {shown!r}: {exc}") from None
+    if not host:
+        raise UsageInputError(f"record: {shown!r} has no host")
+    if parts.username is not None or parts.password is not None:
+        raise UsageInputError(
+            f"record: {parts.scheme}://...@{host}: credentials come from "
+            f"{' or '.join(CREDENTIAL_VARIABLES)}, never from the URL"
+        )
+    return parts
+
+
+def failure(exc: BaseException) -> tuple[str, str]:
+    """The cause of a failed request and the client's message (redacted): a resolver failure by
+    its EAI_* name, anything else as the scenarios classify it."""
+    resolver = next((e for e in exception_chain(exc) if isinstance(e, socket.gaierror)), None)
+    if resolver is not None:
+        code = resolver.errno
+        cause = EAI_NAMES.get(code, f"EAI_{code}") if code is not None else "EAI_UNKNOWN"
+    else:
+        cause = failure_cause(exc)
+    return cause, redact_text(repr(exc))
+
+
+def probe(
+    client: httpx.Client,
+    variant: str,
+    url: str,
+    *,
+    method: str,
+    payload: Any,
+    headers: dict[str, str],
+) -> Probe:
+    try:
+        response = client.request(method, url, headers=headers, json=payload)
+    except httpx.HTTPError as exc:
+        cause, error = failure(exc)
+        return Probe(variant, None, {}, None, False, cause, error)
     kept = {k: v for k, v in response.headers.items() if k.lower() in KEPT_RESPONSE_HEADERS}
     try:
         body: Any = redact_json(response.json())
@@ -88,13 +148,26 @@ def record(
     payload: Any = None,
     proxy: str | None = None,
     name: str | None = None,
+    anonymous: bool = False,
 ) -> dict[str, Any]:
-    """Probe ``url`` once per variant and return the fixture (a JSON-ready dict)."""
-    parts = urlsplit(url)
-    probes = {
-        variant: probe(url, variant, method=method, payload=payload, proxy=proxy)
-        for variant in variants
-    }
+    """Probe ``url`` once per variant and return the fixture (a JSON-ready dict).
+
+    Everything that can be refused is refused before the first request: the URL, the name, the
+    credentials and every variant's client.
+    """
+    parts = checked_url(url)
+    if name is not None and not NAME_PATTERN.fullmatch(name):
+        raise UsageInputError(
+            f"record: fixture name {name!r}: use lowercase letters, digits and dashes"
+        )
+    auth = credentials(anonymous=anonymous)
+    headers = {"User-Agent": f"transport-harness/{__version__} (record)", **auth}
+    with ExitStack() as stack:
+        clients = {v: stack.enter_context(variant_client(v, proxy=proxy)) for v in variants}
+        probes = {
+            variant: probe(client, variant, url, method=method, payload=payload, headers=headers)
+            for variant, client in clients.items()
+        }
     replies = []
     first_served = next((p for p in probes.values() if p.status is not None), None)
     if first_served is not None:
@@ -111,7 +184,7 @@ def record(
         if result.status is not None:
             outcomes[variant] = {"status": result.status, "body": result.body}
         else:
-            outcomes[variant] = {"errno": result.cause}
+            outcomes[variant] = {"errno": result.cause, "error": result.error}
     scheme = parts.scheme.lower()
     return {
         "schema": 1,
@@ -138,7 +211,7 @@ def record(
             "request": {
                 "url": redact_text(url),
                 "method": method.upper(),
-                "headers": redact_headers({"Authorization": REDACTED} if _credentials() else {}),
+                "headers": redact_headers({"Authorization": REDACTED} if auth else {}),
                 "json": redact_json(payload) if payload is not None else {},
             },
             "outcomes": outcomes,

@@ -8,6 +8,7 @@ test loads them from a fixture file.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from collections.abc import Callable, Iterator
@@ -19,10 +20,11 @@ import httpx
 import openai
 import pytest
 
+from harness.faults import FaultRules, RuleError
 from harness.fixtures import FIXTURE_DIR, load_fixture
 from harness.origins import Network
 from harness.pki import Authority
-from harness.scenario import Outcome, classify
+from harness.scenario import Outcome, classify, failure_cause
 
 Inject = Callable[..., AbstractContextManager[None]]
 URL = "https://api.openai.com/v1"
@@ -51,6 +53,11 @@ def openai_outcome(network: Network, base: str = URL) -> Outcome:
         except openai.APIError as exc:
             return classify(exc)
     return Outcome(status=200)
+
+
+def compact(data: Any) -> str:
+    """JSON as an SSE data line carries it (no spaces after separators)."""
+    return json.dumps(data, separators=(",", ":"))
 
 
 def seen(outcome: Outcome) -> str | int | None:
@@ -152,13 +159,18 @@ def test_sse_stream_cut_mid_event(harness_network: Network, harness_reply: Injec
             client.stream("POST", url + "/responses", json=payload) as response,
         ):
             received.extend(response.iter_lines())
-        # the first event whole, then half of the second: its data line never ends
-        assert received[:3] == ["event: response.created", received[1], ""]
-        assert received[3] == "event: response.output_text.delta"
-        assert not received[-1].endswith("}")
+        # the first event whole, then half of the second: its event line arrives, its data line
+        # never ends, so no line of it is ever yielded
+        first = compact(stream["sse"][0]["data"])
+        assert received == [
+            "event: response.created",
+            f"data: {first}",
+            "",
+            "event: response.output_text.delta",
+        ]
         with openai.OpenAI(api_key="k", base_url=url, max_retries=0) as client:
             events: list[str] = []
-            with pytest.raises(Exception) as caught:
+            with pytest.raises(httpx.RemoteProtocolError) as caught:
                 for event in client.responses.create(**payload):
                     events.append(event.type)
         assert events == ["response.created"]
@@ -191,3 +203,255 @@ def test_faults_from_a_fixture_file(faulty_network: Network) -> None:
     assert seen(httpx_outcome(faulty_network)) == "ECONNRESET"
     seen_by_gate = faulty_network.log.of("flaky-openai")
     assert [o.rule for o in seen_by_gate] == ["reset_after bytes=60 when sni=api.openai.com"]
+
+
+# The exception classes the README's fault table promises, for httpx and openai, sync and async.
+# Each client kind makes one request and hands back what it raised (or what it returned).
+
+CLIENT_KINDS = ("httpx", "httpx-async", "openai", "openai-async")
+TIMEOUT = 2.0  # a fault that is not a stall answers in milliseconds
+STALL_TIMEOUT = 0.2  # well inside the stall below, so the client gives up first
+
+
+async def _attempt_async(kind: str, base: str, timeout: float) -> object:
+    if kind == "httpx-async":
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            return await client.get(base + "/models")
+    async with openai.AsyncOpenAI(
+        api_key="k", base_url=base, timeout=timeout, max_retries=0
+    ) as sdk:
+        return await sdk.models.list()
+
+
+def attempt(network: Network, kind: str, *, base: str = URL, timeout: float = TIMEOUT) -> object:
+    """List the models with a client of ``kind``, built and used under the harness's routing;
+    the exception it raised, else the response (httpx) or page (openai)."""
+    with network.reachable():
+        try:
+            if kind == "httpx":
+                with httpx.Client(timeout=timeout) as client:
+                    return client.get(base + "/models")
+            if kind == "openai":
+                with openai.OpenAI(
+                    api_key="k", base_url=base, timeout=timeout, max_retries=0
+                ) as sdk:
+                    return sdk.models.list()
+            return asyncio.run(_attempt_async(kind, base, timeout))
+        except Exception as exc:
+            return exc
+
+
+def raised(kind: str, httpx_sync: type, httpx_async: type, sdk: type) -> type:
+    return {"httpx": httpx_sync, "httpx-async": httpx_async}.get(kind, sdk)
+
+
+# README fault row → gate rule, the classes raised by httpx sync, httpx async and openai, and the
+# cause found down the chain by sync and by async clients (openai's follows the httpx it runs on)
+GATE_CLASSES: dict[str, tuple[dict[str, Any], tuple[type, type, type], tuple[str, str]]] = {
+    "reset at handshake": (
+        {"when": "always", "action": "reset"},
+        (httpx.ConnectError, httpx.ConnectError, openai.APIConnectionError),
+        ("ECONNRESET", "ECONNRESET"),
+    ),
+    "reset after N bytes (in the handshake)": (
+        {"when": "tls", "action": "reset_after", "bytes": 100},
+        (httpx.ConnectError, httpx.ConnectError, openai.APIConnectionError),
+        ("ECONNRESET", "ECONNRESET"),
+    ),
+    # past the server's handshake flight (~1 kB) and before the response ends (~1.8 kB)
+    "reset after N bytes (past the handshake)": (
+        {"when": "tls", "action": "reset_after", "bytes": 1400},
+        (httpx.RemoteProtocolError, httpx.ReadError, openai.APIConnectionError),
+        ("PROTOCOL", "ECONNRESET"),
+    ),
+    "stall": (
+        {"when": "always", "action": "stall", "seconds": 2},
+        (httpx.ConnectTimeout, httpx.ConnectTimeout, openai.APITimeoutError),
+        ("TIMEOUT", "TIMEOUT"),
+    ),
+    "TLS alert": (
+        {"when": "always", "action": "alert"},
+        (httpx.ConnectError, httpx.ConnectError, openai.APIConnectionError),
+        ("TLS", "TLS"),
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", CLIENT_KINDS)
+@pytest.mark.parametrize("row", GATE_CLASSES)
+def test_gate_fault_raises_the_promised_class(
+    harness_network: Network, harness_fault: Inject, row: str, kind: str
+) -> None:
+    rule, classes, (sync_cause, async_cause) = GATE_CLASSES[row]
+    timeout = STALL_TIMEOUT if rule["action"] == "stall" else TIMEOUT
+    mark = harness_network.log.mark()
+    with harness_fault("api-openai", rule):
+        got = attempt(harness_network, kind, timeout=timeout)
+    assert type(got) is raised(kind, *classes), repr(got)
+    assert isinstance(got, Exception)
+    cause = failure_cause(got)
+    if rule["action"] == "stall" and kind.endswith("async") and cause == "TLS":
+        pytest.xfail(
+            "known: anyio leaves an SSLWantReadError in the chain of a handshake timeout, and "
+            "failure_cause ranks any SSLError above TimeoutError"
+        )
+    assert cause == (async_cause if kind.endswith("async") else sync_cause)
+    assert [o.action for o in harness_network.log.of("api-openai", mark)] == [rule["action"]]
+
+
+# README fault row → reply, and what httpx (either) and openai (either) give back
+REPLY_CLASSES: dict[str, tuple[dict[str, Any], type, type]] = {
+    "close before the response": (
+        {"status": 200, "close_before_response": True},
+        httpx.RemoteProtocolError,
+        openai.APIConnectionError,
+    ),
+    "HTTP error replies (429)": (
+        {"status": 429, "headers": {"retry-after": "7"}, "json": {}},
+        httpx.Response,
+        openai.RateLimitError,
+    ),
+    "HTTP error replies (500)": (
+        {"status": 500, "json": {}},
+        httpx.Response,
+        openai.InternalServerError,
+    ),
+    "HTTP error replies (503)": (
+        {"status": 503, "headers": {"retry-after": "1"}, "json": {}},
+        httpx.Response,
+        openai.InternalServerError,
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", CLIENT_KINDS)
+@pytest.mark.parametrize("row", REPLY_CLASSES)
+def test_reply_fault_raises_the_promised_class(
+    harness_network: Network, harness_reply: Inject, row: str, kind: str
+) -> None:
+    reply, httpx_gives, openai_raises = REPLY_CLASSES[row]
+    with harness_reply("api-openai", {"method": "GET", "path_suffix": "/models", **reply}):
+        got = attempt(harness_network, kind)
+    assert type(got) is raised(kind, httpx_gives, httpx_gives, openai_raises), repr(got)
+    status = (
+        got.status_code if isinstance(got, httpx.Response) else getattr(got, "status_code", None)
+    )
+    if reply["status"] != 200:  # the status, and for httpx the headers, come through as sent
+        assert status == reply["status"]
+    if isinstance(got, httpx.Response):
+        assert got.headers.get("retry-after") == reply.get("headers", {}).get("retry-after")
+
+
+SSE_PAYLOAD = {"model": "gpt-5.4", "input": [{"role": "user", "content": "hi"}], "stream": True}
+CODEX = "https://chatgpt.com/backend-api/codex"
+
+
+async def _stream_async(kind: str, seen: list[str]) -> None:
+    if kind == "httpx-async":
+        async with (
+            httpx.AsyncClient(timeout=TIMEOUT) as client,
+            client.stream("POST", CODEX + "/responses", json=SSE_PAYLOAD) as response,
+        ):
+            async for line in response.aiter_lines():  # one by one: the stream breaks midway
+                if line.startswith("event"):
+                    seen.append(line)
+        return
+    async with openai.AsyncOpenAI(api_key="k", base_url=CODEX, max_retries=0) as sdk:
+        async for event in await sdk.responses.create(**SSE_PAYLOAD):
+            seen.append(event.type)
+
+
+def stream_events(network: Network, kind: str, seen: list[str]) -> None:
+    """Read the Codex stream with a client of ``kind``, appending each event type to ``seen``."""
+    with network.reachable():
+        if kind == "httpx":
+            with (
+                httpx.Client(timeout=TIMEOUT) as client,
+                client.stream("POST", CODEX + "/responses", json=SSE_PAYLOAD) as response,
+            ):
+                seen.extend(line for line in response.iter_lines() if line.startswith("event"))
+        elif kind == "openai":
+            with openai.OpenAI(api_key="k", base_url=CODEX, max_retries=0) as sdk:
+                seen.extend(event.type for event in sdk.responses.create(**SSE_PAYLOAD))
+        else:
+            asyncio.run(_stream_async(kind, seen))
+
+
+@pytest.mark.parametrize("kind", CLIENT_KINDS)
+def test_sse_cut_raises_the_promised_class(
+    harness_network: Network, harness_reply: Inject, kind: str
+) -> None:
+    """K events, then httpx's RemoteProtocolError, which the openai SDK does not wrap."""
+    codex = json.loads((FIXTURE_DIR / "chatgpt-codex.json").read_text())
+    stream = next(r for r in codex["replies"] if "sse" in r)
+    seen: list[str] = []
+    with (
+        harness_reply("chatgpt-codex", dict(stream, sse_cut_after=1)),
+        pytest.raises(httpx.RemoteProtocolError) as caught,
+    ):
+        stream_events(harness_network, kind, seen)
+    assert type(caught.value) is httpx.RemoteProtocolError
+    if kind.startswith("httpx"):  # the second event's line arrived, its data line never ended
+        assert seen == ["event: response.created", "event: response.output_text.delta"]
+    else:
+        assert seen == ["response.created"]
+
+
+def test_readme_fault_table_names_the_classes_checked_here() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("\n## Faults\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split(" | ") for line in section.splitlines() if line.startswith("| ")]
+    table = {cells[0].lstrip("| "): (cells[2], cells[3]) for cells in rows[1:]}
+
+    def cells(row: str) -> tuple[str, str]:
+        base = row.split(" (")[0]
+        (found,) = [value for name, value in table.items() if name.startswith(base)]
+        return found
+
+    promised: list[tuple[str, tuple[type, ...], tuple[type, ...]]] = [
+        (row, classes[:2], classes[2:]) for row, (_, classes, _) in GATE_CLASSES.items()
+    ]
+    promised += [(row, (h,), (o,)) for row, (_, h, o) in REPLY_CLASSES.items()]
+    promised.append(
+        ("SSE stream cut mid-event", (httpx.RemoteProtocolError,), (httpx.RemoteProtocolError,))
+    )
+    for row, httpx_classes, openai_classes in promised:
+        httpx_cell, openai_cell = cells(row)
+        for cls in httpx_classes:
+            shown = "no exception" if cls is httpx.Response else f"`{cls.__name__}`"
+            assert shown in httpx_cell, (row, shown)
+        for cls in openai_classes:
+            assert f"`{cls.__name__}`" in openai_cell, (row, cls.__name__)
+
+
+RULE_MISTAKES = {
+    "unknown key": (
+        {"when": "always", "action": "stall", "secnds": 1},
+        "faults[0].secnds: unknown key; did you mean 'seconds'?",
+    ),
+    "parameter of another action": (
+        {"when": "always", "action": "reset", "seconds": 1},
+        "faults[0]: reset takes no seconds",
+    ),
+    "misspelt action": (
+        {"when": "always", "action": "rest"},
+        "faults[0].action: unknown action 'rest'; did you mean 'reset'?",
+    ),
+    "misspelt predicate": (
+        {"when": {"all": ["keepalve"]}, "action": "reset"},
+        "faults[0].when.all[0]: unknown predicate 'keepalve'; did you mean 'keepalive'?",
+    ),
+    "misspelt predicate object": (
+        {"when": {"snii": "chatgpt.com"}, "action": "reset"},
+        "faults[0].when: unknown predicate 'snii'; did you mean 'sni'?",
+    ),
+}
+
+
+@pytest.mark.parametrize("spec, message", RULE_MISTAKES.values(), ids=list(RULE_MISTAKES))
+def test_rule_mistakes_name_the_path_and_the_closest_word(
+    spec: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(RuleError) as caught:
+        FaultRules.from_spec([spec])
+    assert str(caught.value) == message

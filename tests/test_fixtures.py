@@ -9,7 +9,23 @@ from typing import Any
 
 import pytest
 
-from harness.fixtures import FIXTURE_DIR, FixtureError, load_fixture, load_fixtures
+from harness.conditions import CONDITION_FILE_KEYS, load_conditions
+from harness.faults import RULE_KEYS
+from harness.fixtures import (
+    ENDPOINT_KEYS,
+    FIXTURE_DIR,
+    ORIGIN_FILE_KEYS,
+    ORIGIN_KEYS,
+    OUTCOME_KEYS,
+    PROVENANCE_REQUIRED,
+    REPLY_KEYS,
+    REPORT_KEYS,
+    REQUEST_KEYS,
+    SSE_EVENT_KEYS,
+    FixtureError,
+    load_fixture,
+    load_fixtures,
+)
 
 
 def test_shipped_fixtures_load_with_provenance() -> None:
@@ -100,3 +116,120 @@ def test_malformed_fixture_stops_the_pytest_run(pytester: pytest.Pytester) -> No
     result = pytester.runpytest_inprocess(f"--harness-fixtures={broken}", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*x.json: schema: unsupported schema version*"])
+
+
+def test_misspelt_faults_key_is_rejected(tmp_path: Path) -> None:
+    """Renamed "faults" → "fault" would load the Codex origin with no rule at all; it must not."""
+    data = json.loads((FIXTURE_DIR / "chatgpt-codex.json").read_text())
+    data["fault"] = data.pop("faults")
+    path = tmp_path / "chatgpt-codex.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(FixtureError) as caught:
+        load_fixture(path)
+    assert str(caught.value) == f"{path}: fault: unknown key; did you mean 'faults'?"
+
+
+def _codex() -> dict[str, Any]:
+    return json.loads((FIXTURE_DIR / "chatgpt-codex.json").read_text())
+
+
+def _rename(data: dict[str, Any], dotted: str, new: str) -> None:
+    *parents, last = dotted.split(".")
+    for part in parents:
+        data = data[int(part)] if part.isdigit() else data[part]  # type: ignore[index]
+    data[new] = data.pop(last)
+
+
+# (key to rename, its misspelling) → the dotted path and hint the message must give
+MISSPELT = {
+    "origin": ("origin.hosts", "hots", "origin.hots: unknown key; did you mean 'hosts'?"),
+    "rule": ("faults.0.action", "acton", "faults[0].acton: unknown key; did you mean 'action'?"),
+    "reply": (
+        "replies.0.status",
+        "stauts",
+        "replies[0].stauts: unknown key; did you mean 'status'?",
+    ),
+    "sse_event": (
+        "replies.1.sse.2.data",
+        "dta",
+        "replies[1].sse[2].dta: unknown key; did you mean 'data'?",
+    ),
+    "endpoint": (
+        "endpoints.3.base_url",
+        "baseurl",
+        "endpoints[3].baseurl: unknown key; did you mean 'base_url'?",
+    ),
+    "report": (
+        "report.request",
+        "requests",
+        "report.requests: unknown key; did you mean 'request'?",
+    ),
+    "request": (
+        "report.request.json",
+        "jsn",
+        "report.request.jsn: unknown key; did you mean 'json'?",
+    ),
+    "outcome": (
+        "report.outcomes.custom.errno",
+        "erno",
+        "report.outcomes.custom.erno: unknown key; did you mean 'errno'?",
+    ),
+    "no_close_match": (
+        "origin.port",
+        "zzz",
+        "origin.zzz: unknown key; valid keys: hosts, port, scheme",
+    ),
+}
+
+
+@pytest.mark.parametrize("dotted, typo, message", MISSPELT.values(), ids=list(MISSPELT))
+def test_unknown_key_at_every_level_names_path_and_closest_key(
+    tmp_path: Path, dotted: str, typo: str, message: str
+) -> None:
+    data = _codex()
+    _rename(data, dotted, typo)
+    path = tmp_path / "codex.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(FixtureError) as caught:
+        load_fixture(path)
+    assert str(caught.value) == f"{path}: {message}"
+
+
+def test_provenance_is_free_form_beyond_source_and_date(tmp_path: Path) -> None:
+    data = _codex()
+    data["provenance"]["anything_worth_keeping"] = {"nested": ["facts"]}
+    path = tmp_path / "codex.json"
+    path.write_text(json.dumps(data))
+    assert load_fixture(path).provenance["anything_worth_keeping"] == {"nested": ["facts"]}
+
+
+def test_condition_files_are_strict_too(tmp_path: Path) -> None:
+    conditions = FIXTURE_DIR / "conditions"
+    assert [c.name for c in load_conditions(conditions)] == ["direct", "https-proxy", "proxy-only"]
+    data = json.loads((conditions / "proxy-only.json").read_text())
+    data["no_proxi"] = "localhost"
+    (tmp_path / "proxy-only.json").write_text(json.dumps(data))
+    with pytest.raises(FixtureError) as caught:
+        load_conditions(tmp_path)
+    expected = f"{tmp_path / 'proxy-only.json'}: no_proxi: unknown key; did you mean 'no_proxy'?"
+    assert str(caught.value) == expected
+
+
+def test_readme_schema_lists_every_key() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("\n## Fixtures\n", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`([a-z_]+)`", section))
+    every_key = {
+        *ORIGIN_FILE_KEYS,
+        *PROVENANCE_REQUIRED,
+        *ORIGIN_KEYS,
+        *RULE_KEYS,
+        *REPLY_KEYS,
+        *SSE_EVENT_KEYS,
+        *ENDPOINT_KEYS,
+        *REPORT_KEYS,
+        *REQUEST_KEYS,
+        *OUTCOME_KEYS,
+        *CONDITION_FILE_KEYS,
+    }
+    assert sorted(every_key - documented) == []

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from harness.cli import main
+from harness.errors import UsageInputError
 from harness.fixtures import FIXTURE_DIR, load_fixture
 from harness.origins import Network
-from harness.record import record
+from harness.record import CREDENTIAL_VARIABLES, record
 from harness.redact import REDACTED, find_credentials, redact_headers, redact_json
 from harness.repro import run_repro
 from harness.scenario import REPORT_PAYLOAD
@@ -50,11 +54,14 @@ def test_record_captures_outcomes_and_infers_the_rule(
     fixture, _ = recorded
     report = fixture["report"]
     assert isinstance(report, dict)
-    assert report["outcomes"] == {
+    outcomes = report["outcomes"]
+    error = outcomes["keepalive"].pop("error")
+    assert outcomes == {
         "default": {"status": 400, "body": {"detail": "Input must be a list"}},
         "keepalive": {"errno": "ECONNRESET"},
         "proxy": {"status": 400, "body": {"detail": "Input must be a list"}},
     }
+    assert "ConnectError" in error and "Connection reset by peer" in error
     assert fixture["faults"] == [{"when": "keepalive", "action": "reset"}]
 
 
@@ -101,7 +108,10 @@ def test_record_cli_refuses_proxy_variant_without_proxy() -> None:
 
     env = {k: v for k, v in os.environ.items() if k.lower() not in ("https_proxy", "all_proxy")}
     result = subprocess.run(
-        [sys.executable, "-m", "harness", "record", "https://127.0.0.1:9/", "--variant", "proxy"],
+        [
+            *(sys.executable, "-m", "harness", "record", "https://127.0.0.1:9/"),
+            *("--variant", "proxy", "--anonymous"),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -110,3 +120,140 @@ def test_record_cli_refuses_proxy_variant_without_proxy() -> None:
     )
     assert result.returncode == 2
     assert "variant 'proxy' needs a proxy URL" in result.stderr
+
+
+@pytest.fixture
+def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def _backend_requests(network: Network, origin: str) -> list[Any]:
+    return [request for request, _ in network.origin(origin).backend.log]
+
+
+@pytest.mark.usefixtures("no_credentials")
+def test_record_refuses_without_credentials_and_sends_nothing(harness_network: Network) -> None:
+    mark = harness_network.log.mark()
+    before = len(_backend_requests(harness_network, "chatgpt-codex"))
+    with harness_network.reachable(), pytest.raises(UsageInputError) as caught:
+        record(URL, ["default"], method="POST", payload=REPORT_PAYLOAD)
+    assert str(caught.value) == (
+        "record: no credentials: set HARNESS_RECORD_BEARER or OPENAI_API_KEY, "
+        "or pass --anonymous to record without any"
+    )
+    assert harness_network.log.of("chatgpt-codex", mark) == []
+    assert len(_backend_requests(harness_network, "chatgpt-codex")) == before
+
+
+@pytest.mark.parametrize("anonymous", [False, True], ids=["with-credentials", "anonymous"])
+def test_anonymous_sends_no_credentials_even_when_set(
+    harness_network: Network, monkeypatch: pytest.MonkeyPatch, anonymous: bool
+) -> None:
+    monkeypatch.setenv("HARNESS_RECORD_BEARER", SECRET)
+    before = len(_backend_requests(harness_network, "chatgpt-codex"))
+    with harness_network.reachable():
+        fixture = record(
+            URL, ["default"], method="POST", payload=REPORT_PAYLOAD, anonymous=anonymous
+        )
+    sent = [
+        r.headers.get("Authorization") for r in _backend_requests(harness_network, "chatgpt-codex")
+    ]
+    assert sent[before:] == [None if anonymous else f"Bearer {SECRET}"]
+    recorded_headers = fixture["report"]["request"]["headers"]
+    assert recorded_headers == ({} if anonymous else {"Authorization": REDACTED})
+
+
+NOT_URLS = {
+    "no scheme": ("not-a-url", "'not-a-url' is not an http:// or https:// URL"),
+    "ftp": ("ftp://x", "'ftp://x' is not an http:// or https:// URL"),
+    "no host": ("https://", "'https://' has no host"),
+    "no host, path only": ("https:///v1/models", "'https:///v1/models' has no host"),
+    "bad port": ("https://chatgpt.com:99999/", "'https://chatgpt.com:99999/': Port out of range"),
+    "credentials in the URL": (
+        "https://user:pw@chatgpt.com/backend-api/codex",
+        "https://...@chatgpt.com: credentials come from HARNESS_RECORD_BEARER or OPENAI_API_KEY",
+    ),
+}
+
+
+@pytest.mark.parametrize("url, message", NOT_URLS.values(), ids=list(NOT_URLS))
+def test_record_refuses_what_is_not_an_http_url(
+    harness_network: Network, monkeypatch: pytest.MonkeyPatch, url: str, message: str
+) -> None:
+    monkeypatch.setenv("HARNESS_RECORD_BEARER", SECRET)
+    mark = harness_network.log.mark()
+    with harness_network.reachable(), pytest.raises(UsageInputError) as caught:  # routed: a
+        record(url, ["default", "keepalive"])  # broken check still meets loopback only
+    assert str(caught.value).startswith(f"record: {message}")
+    assert "pw" not in str(caught.value)
+    assert harness_network.log.of("chatgpt-codex", mark) == []
+
+
+def test_record_refuses_a_bad_fixture_name(
+    harness_network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HARNESS_RECORD_BEARER", SECRET)
+    mark = harness_network.log.mark()
+    with (
+        harness_network.reachable(),  # routed, so a broken check still meets loopback only
+        pytest.raises(UsageInputError, match="fixture name 'My Origin': use lowercase"),
+    ):
+        record(URL, ["default"], name="My Origin")
+    assert harness_network.log.of("chatgpt-codex", mark) == []
+
+
+def _outcomes(fixture: dict[str, Any]) -> dict[str, Any]:
+    report = fixture["report"]
+    assert isinstance(report, dict)
+    return dict(report["outcomes"])
+
+
+@pytest.mark.usefixtures("no_credentials")
+def test_unresolvable_host_is_recorded_by_its_resolver_code(
+    harness_network: Network, tmp_path: Path
+) -> None:
+    # routing answers an unrouted name with EAI_NONAME: no real DNS query is made
+    with harness_network.reachable():
+        fixture = record(
+            "https://nowhere.invalid/v1/models", ["default", "keepalive"], anonymous=True
+        )
+    outcomes = _outcomes(fixture)
+    assert {variant: o["errno"] for variant, o in outcomes.items()} == {
+        "default": "EAI_NONAME",
+        "keepalive": "EAI_NONAME",
+    }
+    for outcome in outcomes.values():
+        assert "no origin serves 'nowhere.invalid'" in outcome["error"]
+    assert fixture["faults"] == [] and fixture["replies"] == []
+    path = tmp_path / "recorded.json"
+    path.write_text(json.dumps(fixture))
+    report = load_fixture(path).report
+    assert report is not None
+    assert report.outcomes["default"].errno == "EAI_NONAME"
+
+
+@pytest.mark.usefixtures("no_credentials")
+def test_resolver_failure_is_named_by_its_own_code(
+    harness_network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def lookup_fails(*args: object, **kwargs: object) -> list[Any]:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    # inside routing, so connects stay guarded; undone before routing restores the real resolver
+    with harness_network.reachable(), monkeypatch.context() as patch:
+        patch.setattr(socket, "getaddrinfo", lookup_fails)
+        fixture = record("https://api.example.com/v1/models", ["default"], anonymous=True)
+    (outcome,) = _outcomes(fixture).values()
+    assert outcome["errno"] == "EAI_AGAIN"
+    assert "Temporary failure in name resolution" in outcome["error"]
+
+
+@pytest.mark.usefixtures("no_credentials")
+def test_record_cli_passes_anonymous_through(harness_network: Network, tmp_path: Path) -> None:
+    path = tmp_path / "recorded.json"
+    argv = ["record", "https://nowhere.invalid/", "--variant", "default", "--anonymous"]
+    with harness_network.reachable():
+        assert main([*argv, "--output", str(path)]) == 0
+    outcomes = json.loads(path.read_text())["report"]["outcomes"]
+    assert outcomes["default"]["errno"] == "EAI_NONAME"
