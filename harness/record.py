@@ -17,7 +17,6 @@ import datetime
 import os
 import platform
 import re
-import socket
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -29,18 +28,12 @@ from harness import __version__
 from harness.errors import UsageInputError
 from harness.fixtures import NAME_PATTERN
 from harness.redact import REDACTED, redact_headers, redact_json, redact_text
-from harness.scenario import exception_chain, failure_cause
+from harness.scenario import failure_cause
 from harness.variants import variant_client
 
 CREDENTIAL_VARIABLES = ("HARNESS_RECORD_BEARER", "OPENAI_API_KEY")
 KEPT_RESPONSE_HEADERS = ("content-type", "retry-after")
 BODY_LIMIT = 4096
-#: Resolver error codes by value, named as the socket module names them (EAI_NONAME, EAI_AGAIN).
-EAI_NAMES = {
-    value: name
-    for name in sorted(dir(socket), reverse=True)  # where two names share a code, the first wins
-    if name.startswith("EAI_") and isinstance(value := getattr(socket, name), int)
-}
 
 
 @dataclass(frozen=True)
@@ -89,15 +82,9 @@ def checked_url(url: str) -> SplitResult:
 
 
 def failure(exc: BaseException) -> tuple[str, str]:
-    """The cause of a failed request and the client's message (redacted): a resolver failure by
-    its EAI_* name, anything else as the scenarios classify it."""
-    resolver = next((e for e in exception_chain(exc) if isinstance(e, socket.gaierror)), None)
-    if resolver is not None:
-        code = resolver.errno
-        cause = EAI_NAMES.get(code, f"EAI_{code}") if code is not None else "EAI_UNKNOWN"
-    else:
-        cause = failure_cause(exc)
-    return cause, redact_text(repr(exc))
+    """The cause of a failed request (as the scenarios classify it: a resolver failure by its
+    EAI_* name) and the client's message, redacted."""
+    return failure_cause(exc), redact_text(repr(exc))
 
 
 def probe(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import errno as errno_module
 import json
+import socket
 import ssl
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -92,10 +93,23 @@ def exception_chain(exc: BaseException) -> Iterator[BaseException]:
                 pending.append(linked)
 
 
+#: Resolver error codes by value, named as the socket module names them (EAI_NONAME, EAI_AGAIN).
+EAI_NAMES = {
+    value: name
+    for name in sorted(dir(socket), reverse=True)  # where two names share a code, the first wins
+    if name.startswith("EAI_") and isinstance(value := getattr(socket, name), int)
+}
+
+
 def failure_cause(exc: BaseException) -> str:
-    """ECONNRESET, ECONNREFUSED, ... ; TLS_VERIFY for trust failures; TLS for other TLS errors;
-    TIMEOUT; else PROTOCOL (the peer ended or broke the exchange without an OS error)."""
+    """EAI_NONAME, ... for resolver failures (their codes are not errnos); ECONNRESET,
+    ECONNREFUSED, ... ; TLS_VERIFY for trust failures; TLS for other TLS errors; TIMEOUT; else
+    PROTOCOL (the peer ended or broke the exchange without an OS error)."""
     chain = list(exception_chain(exc))
+    for item in chain:
+        if isinstance(item, socket.gaierror):
+            code = item.errno
+            return EAI_NAMES.get(code, f"EAI_{code}") if code is not None else "EAI_UNKNOWN"
     for item in chain:
         if isinstance(item, ssl.SSLCertVerificationError):
             return "TLS_VERIFY"
@@ -104,8 +118,11 @@ def failure_cause(exc: BaseException) -> str:
             if isinstance(item, ssl.SSLError):
                 continue
             return errno_module.errorcode.get(item.errno, str(item.errno))
+    # A handshake that timed out leaves anyio's SSLWantReadError/WantWriteError in the chain:
+    # that is the TLS layer waiting for bytes, not a TLS failure.
+    waiting = (ssl.SSLWantReadError, ssl.SSLWantWriteError)
     for item in chain:
-        if isinstance(item, ssl.SSLError):
+        if isinstance(item, ssl.SSLError) and not isinstance(item, waiting):
             return "TLS"
     for item in chain:
         if isinstance(item, TimeoutError):
