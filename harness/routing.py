@@ -66,6 +66,23 @@ class Router:
         self._rewrites: dict[Address, Address] = {}
         self._targets: set[Address] = set()
         self._active = False
+        self._refusals: list[str] = []
+
+    def _refuse(self, message: str) -> str:
+        """Record an attempt to leave the machine: code under test may catch the error and carry
+        on, but the scenario (or the vetting) still fails with this message."""
+        with self._lock:
+            self._refusals.append(message)
+        return message
+
+    def refusals(self, since: int = 0) -> list[str]:
+        """Every refused lookup or connect off the machine, from the ``since``-th on."""
+        with self._lock:
+            return self._refusals[since:]
+
+    def refusal_mark(self) -> int:
+        with self._lock:
+            return len(self._refusals)
 
     def address_for(self, host: str) -> str:
         """The dedicated loopback address of ``host``, allocated on first use."""
@@ -107,14 +124,18 @@ class Router:
                 return name
             raise UnroutedHost(
                 socket.EAI_NONAME,
-                f"harness routing: {name} is not a loopback address; nothing leaves the machine",
+                self._refuse(
+                    f"harness routing: {name} is not a loopback address; nothing leaves the machine"
+                ),
             )
         if name == "localhost":
             return "127.0.0.1"
         raise UnroutedHost(
             socket.EAI_NONAME,
-            f"harness routing: no origin serves {name!r}; routed hosts: "
-            f"{', '.join(self.routes()) or 'none'}",
+            self._refuse(
+                f"harness routing: no origin serves {name!r}, so it is not looked up; routed "
+                f"hosts: {', '.join(self.routes()) or 'none'}"
+            ),
         )
 
     def destination(self, address: Any) -> Any:
@@ -141,8 +162,10 @@ class Router:
         if not is_loopback(host):
             raise RoutingError(
                 errno.ENETUNREACH,
-                f"harness routing: refusing to connect to {host}:{port}; "
-                "only loopback addresses are reachable",
+                self._refuse(
+                    f"harness routing: refusing to connect to {host}:{port}; "
+                    "only loopback addresses are reachable"
+                ),
             )
         return (host, port, *address[2:])
 
@@ -154,6 +177,8 @@ class Router:
                 raise RuntimeError("harness routing is already active")
             self._active = True
         real_getaddrinfo = socket.getaddrinfo
+        real_gethostbyname = socket.gethostbyname
+        real_gethostbyname_ex = socket.gethostbyname_ex
         real_connect = socket.socket.connect
         real_connect_ex = socket.socket.connect_ex
         router = self
@@ -180,6 +205,12 @@ class Router:
             sock_type = type or socket.SOCK_STREAM
             return [(socket.AF_INET, sock_type, proto or 0, "", (address, number))]
 
+        def gethostbyname(host: str) -> str:
+            return real_gethostbyname(router.resolve(host))
+
+        def gethostbyname_ex(host: str) -> tuple[str, list[str], list[str]]:
+            return real_gethostbyname_ex(router.resolve(host))
+
         def connect(self: socket.socket, address: Any) -> None:
             if self.family in (socket.AF_INET, socket.AF_INET6):
                 address = router.destination(address)
@@ -191,12 +222,16 @@ class Router:
             return real_connect_ex(self, address)
 
         socket.getaddrinfo = getaddrinfo
+        socket.gethostbyname = gethostbyname
+        socket.gethostbyname_ex = gethostbyname_ex
         socket.socket.connect = connect  # type: ignore[method-assign,assignment]
         socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
         try:
             yield self
         finally:
             socket.getaddrinfo = real_getaddrinfo
+            socket.gethostbyname = real_gethostbyname
+            socket.gethostbyname_ex = real_gethostbyname_ex
             socket.socket.connect = real_connect  # type: ignore[method-assign]
             socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
             with self._lock:

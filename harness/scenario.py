@@ -18,6 +18,17 @@ from enum import Enum
 from typing import Any
 
 from harness.conditions import DIRECT, Condition
+from harness.deadline import (
+    DEFAULT_SECONDS as DEFAULT_DEADLINE,
+)
+from harness.deadline import (
+    PHASE_BUILD,
+    PHASE_CALL,
+    PHASE_CONNECT,
+    PHASE_RESPONSE,
+    DeadlineExceeded,
+    PhaseClock,
+)
 from harness.factory import ClientFactory
 from harness.fixtures import Endpoint
 from harness.observations import Observation
@@ -25,6 +36,8 @@ from harness.origins import Network
 from harness.proxy import Tunnel
 
 API_KEY = "harness-test-key"
+#: The outcome cause of a phase that ran past its deadline.
+DEADLINE_CAUSE = "DEADLINE"
 REPORT_PAYLOAD: dict[str, Any] = {
     "model": "gpt-5.4",
     "instructions": "Say hello",
@@ -76,6 +89,8 @@ class Result:
     tunnels: tuple[Tunnel, ...] = field(default=())
     condition: str = DIRECT.name
     environ: Mapping[str, str] = field(default_factory=dict)
+    #: Lookups and connects off the machine the harness refused during the scenario.
+    egress: tuple[str, ...] = field(default=())
 
 
 def exception_chain(exc: BaseException) -> Iterator[BaseException]:
@@ -178,28 +193,53 @@ async def _async_call(client: Any, call: Call) -> Outcome:
     return Outcome(status=200, body=completion.choices[0].message.content)
 
 
-def _run_sync(factory: ClientFactory, endpoint: Endpoint, call: Call) -> Outcome:
+def _run_sync(factory: ClientFactory, endpoint: Endpoint, call: Call, clock: PhaseClock) -> Outcome:
+    clock.start(PHASE_BUILD)
     client = factory(endpoint.provider, endpoint.base_url, API_KEY, async_client=False)
     try:
         client = client.with_options(max_retries=0)
+        clock.start(PHASE_CALL)
         try:
             return _sync_call(client, call)
         except Exception as exc:
             return classify(exc)
+        finally:
+            clock.stop()
     finally:
         client.close()
 
 
-async def _run_async(factory: ClientFactory, endpoint: Endpoint, call: Call) -> Outcome:
+async def _run_async(
+    factory: ClientFactory, endpoint: Endpoint, call: Call, clock: PhaseClock
+) -> Outcome:
+    clock.start(PHASE_BUILD)
     client = factory(endpoint.provider, endpoint.base_url, API_KEY, async_client=True)
     try:
         client = client.with_options(max_retries=0)
+        clock.start(PHASE_CALL)
         try:
             return await _async_call(client, call)
         except Exception as exc:
             return classify(exc)
+        finally:
+            clock.stop()
     finally:
         await client.close()
+
+
+def _deadline_outcome(
+    breach: DeadlineExceeded, endpoint: Endpoint, async_client: bool, connected: bool
+) -> Outcome:
+    """The breach as an outcome; a call phase is split by whether anything reached the origin
+    or the proxy yet."""
+    phase = breach.phase
+    if phase == PHASE_CALL:
+        phase = PHASE_RESPONSE if connected else PHASE_CONNECT
+    mode = "async" if async_client else "sync"
+    return Outcome(
+        cause=DEADLINE_CAUSE,
+        error=f"deadline: {phase} took longer than {breach.seconds:g}s ({endpoint.id}, {mode})",
+    )
 
 
 def drive(
@@ -211,25 +251,37 @@ def drive(
     async_client: bool = False,
     condition: Condition = DIRECT,
     environ: Mapping[str, str] | None = None,
+    deadline: float = DEFAULT_DEADLINE,
 ) -> Result:
     """Build the client inside the harness's trust and routing (under ``condition``, with
     ``environ`` added to its environment), make one call, and collect what the endpoint's origin
-    and the proxy observed meanwhile."""
+    and the proxy observed meanwhile. Building the client and the call each get ``deadline``
+    seconds; a breach is the outcome, naming the phase."""
     mark, tunnel_mark = network.log.mark(), network.proxy.log.mark()
+    refusal_mark = network.router.refusal_mark()
     with network.under(condition) as condition_env:
         env = {**condition_env, **(environ or {})}
-        with network.reachable(env):
-            if async_client:
-                outcome = asyncio.run(_run_async(factory, endpoint, call))
-            else:
-                outcome = _run_sync(factory, endpoint, call)
+        with network.reachable(env), PhaseClock(deadline) as clock:
+            try:
+                if async_client:
+                    outcome = asyncio.run(_run_async(factory, endpoint, call, clock))
+                else:
+                    outcome = _run_sync(factory, endpoint, call, clock)
+            except DeadlineExceeded:
+                pass  # recorded on the clock, also when the code under test swallowed it
+    observations = tuple(network.log.of(endpoint.origin, mark))
+    tunnels = tuple(network.proxy.log.since(tunnel_mark))
+    if clock.breached is not None:
+        connected = bool(observations or tunnels)
+        outcome = _deadline_outcome(clock.breached, endpoint, async_client, connected)
     return Result(
         endpoint,
         call,
         async_client,
         outcome,
-        tuple(network.log.of(endpoint.origin, mark)),
-        tuple(network.proxy.log.since(tunnel_mark)),
+        observations,
+        tunnels,
         condition.name,
         env,
+        tuple(network.router.refusals(refusal_mark)),
     )
