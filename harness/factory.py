@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.environ import CA_VARIABLES, PROXY_VARIABLES, scoped_environ
+from harness.errors import HarnessError
 
 DEFAULT_FACTORY = "harness.targets.reference:factory"
 ENV_VAR = "HARNESS_CLIENT_FACTORY"
@@ -20,7 +21,7 @@ ENV_VAR = "HARNESS_CLIENT_FACTORY"
 ClientFactory = Callable[..., Any]
 
 
-class FactoryError(RuntimeError):
+class FactoryError(HarnessError, RuntimeError):
     """The named factory cannot be used; the message says which and why."""
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from harness.errors import HarnessError
 from harness.kernel import KeepaliveState
 
 MAX_STALL_SECONDS = 30.0
@@ -48,7 +49,7 @@ class ConnectionFacts:
 Predicate = Callable[[ConnectionFacts], bool]
 
 
-class RuleError(ValueError):
+class RuleError(HarnessError, ValueError):
     """A fault rule that cannot be understood; the message names the offending part."""
 
 

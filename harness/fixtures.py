@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.errors import HarnessError
 from harness.faults import FaultRules, RuleError
 
 FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures"
@@ -29,7 +30,7 @@ JSON_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
-class FixtureError(ValueError):
+class FixtureError(HarnessError, ValueError):
     """A fixture file that cannot be used; the message names the file and the field."""
 
 
