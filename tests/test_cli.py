@@ -276,9 +276,20 @@ def test_signal_unwinds_and_leaves_nothing(tmp_path: Path, command: str, signum:
 
 
 def test_unwinding_on_signals_in_process() -> None:
-    before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(Interrupted) as raised, unwinding_on_signals():
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(5)  # the handler interrupts this
-    assert raised.value.exit_code == 128 + signal.SIGTERM
-    assert signal.getsignal(signal.SIGTERM) == before
+    """SIGTERM inside the block raises Interrupted where the main thread was; the handler in
+    place before (here one that only records, so a broken block cannot kill pytest) is back."""
+    received: list[int] = []
+
+    def record(signum: int, frame: object) -> None:
+        received.append(signum)
+
+    previous = signal.signal(signal.SIGTERM, record)
+    try:
+        with pytest.raises(Interrupted) as raised, unwinding_on_signals():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)  # the handler interrupts this
+        assert raised.value.exit_code == 128 + signal.SIGTERM
+        assert signal.getsignal(signal.SIGTERM) is record
+        assert received == []
+    finally:
+        signal.signal(signal.SIGTERM, previous)
