@@ -104,6 +104,13 @@ def raising(
     return reference.factory(provider, base_url, api_key, async_client=async_client)
 
 
+def wrong_type(provider: str, base_url: str, api_key: str, *, async_client: bool = False) -> object:
+    """The reference, except that it returns a bare httpx client for OpenRouter."""
+    if provider == "openrouter":
+        return httpx.AsyncClient() if async_client else httpx.Client()
+    return reference.factory(provider, base_url, api_key, async_client=async_client)
+
+
 def always_proxied(
     provider: str, base_url: str, api_key: str, *, async_client: bool = False
 ) -> openai.OpenAI | openai.AsyncOpenAI:
@@ -154,6 +161,7 @@ RUNS: dict[str, tuple[Factory, tuple[str, ...] | None, KeepaliveExpectation]] = 
     "no-keepalive-not-judged": (with_socket_options(), None, KeepaliveExpectation(None)),
     "regressed-not-judged": (regressed.factory, (DIRECT.name,), KeepaliveExpectation(None)),
     "always-proxied": (always_proxied, ("https-proxy",), KeepaliveExpectation()),
+    "wrong-type": (wrong_type, (DIRECT.name,), KeepaliveExpectation()),
 }
 
 
@@ -260,6 +268,20 @@ def test_factory_that_raises_fails_its_rows_only(diagnoses: dict[str, Diagnosis]
     assert len(failed_rows(result)) == 2 * conditions
     assert len(result.rows) == len(diagnoses["reference"].rows)
     assert all(row.outcome.startswith("factory raised ValueError(") for row in failed_rows(result))
+
+
+def test_factory_that_returns_no_client_fails_its_rows_only(
+    diagnoses: dict[str, Diagnosis],
+) -> None:
+    failed = failed_rows(diagnoses["wrong-type"])
+    assert {(row.endpoint, row.mode) for row in failed} == {
+        ("openrouter@https://openrouter.ai/api/v1", "sync"),
+        ("openrouter@https://openrouter.ai/api/v1", "async"),
+    }
+    assert {row.cause for row in failed} == {
+        "other: the client factory returned Client; expected openai.OpenAI",
+        "other: the client factory returned AsyncClient; expected openai.AsyncOpenAI",
+    }
 
 
 def test_report_says_which_expectation_was_in_force(diagnoses: dict[str, Diagnosis]) -> None:
