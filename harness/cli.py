@@ -1,5 +1,9 @@
 """Command line: ``repro`` replays a report offline, ``diagnose`` judges a client factory,
-``record`` captures a live endpoint into a fixture."""
+``record`` captures a live endpoint into a fixture.
+
+Exit codes mean the same for every subcommand; the harness's own errors (``HarnessError``) are
+caught in one place, :func:`main`, and anything else is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,169 @@ import json
 import logging
 import os
 import sys
+import textwrap
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from harness.conditions import load_conditions
 from harness.diagnose import diagnose, render
-from harness.factory import FactoryError, load_factory, vet_factory
-from harness.fixtures import FIXTURE_DIR, FixtureError, load_fixtures
-from harness.kernel import KernelViewUnavailable
+from harness.errors import HarnessError, UsageInputError
+from harness.expectation import (
+    DEFAULT_IDLE_SECONDS,
+    ENV_VAR,
+    NOT_JUDGED,
+    OPTION,
+    KeepaliveExpectation,
+    parse_keepalive_idle,
+)
+from harness.factory import load_factory, vet_factory
+from harness.fixtures import FIXTURE_DIR, load_fixtures
+from harness.interrupts import Interrupted, unwinding_on_signals
 from harness.record import record
 from harness.repro import ReproReport, run_repro
-from harness.variants import VariantError
+from harness.verdicts import CAUSE_SUMMARIES
 
 DEFAULT_REPRO_FIXTURE = "chatgpt-codex"
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BUG = 3
+
+PACKAGED = "the packaged origin files"
+
+
+def exit_codes(ok: str, usage: str, failed: str | None = None) -> str:
+    """The exit-code block of every help text: one meaning per code, the same for all."""
+    lines = ["exit codes:", f"  0    {ok}"]
+    if failed:
+        lines.append(f"  1    {failed}")
+    lines += [
+        textwrap.fill(
+            f"usage error: {usage}", width=96, initial_indent="  2    ", subsequent_indent=" " * 7
+        ),
+        "  3    a bug in the harness (its traceback is printed)",
+        "  130  interrupted by SIGINT, 143 by SIGTERM (128 + the signal number), after removing",
+        "       the temporary files and closing the listeners it made",
+    ]
+    return "\n".join(lines)
+
+
+MAIN_EPILOG = (
+    """\
+subcommands:
+  repro      replay a report's comparison (default: hermes-agent issue 12952) offline
+  diagnose   run a client factory through every fixture endpoint and network condition
+  record     probe a live endpoint once per transport variant and write a fixture
+
+"""
+    + exit_codes(
+        ok="all ok: reproduced, no violation, fixture written",
+        failed="violations found (diagnose) or not reproduced (repro)",
+        usage="bad arguments, a factory that cannot be loaded or used, a bad origin file, "
+        "no kernel view of sockets",
+    )
+    + """
+
+example:
+  python -m harness repro
+  python -m harness diagnose mypackage.clients:build_client --json --output diagnose.json
+  python -m harness diagnose --help"""
+)
+
+REPRO_DESCRIPTION = """\
+Replay a report's own comparison offline. A default httpx.Client and one whose transport sets
+SO_KEEPALIVE send the request the fixture's "report" section recorded, to the simulated origin
+(real TLS, the real kernel, nothing leaves the machine). Prints what each client got, in the
+report's format, what the origin observed of each connection (keepalive armed? idle time?), and
+whether each outcome matches the one the report recorded.
+
+defaults: fixture chatgpt-codex (hermes-agent issue 12952: the Codex backend resets TLS
+handshakes from sockets with TCP keepalive armed), looked up in the packaged origin files."""
+
+REPRO_EPILOG = (
+    exit_codes(
+        ok="every outcome matches the report (reproduced)",
+        failed="an outcome differs from the report (not reproduced)",
+        usage="bad arguments, an unknown fixture or one without a report, a bad origin file, "
+        "no kernel view",
+    )
+    + """
+
+example:
+  python -m harness repro
+  python -m harness repro --json
+  python -m harness repro --fixtures ./my-fixtures --fixture recorded-example-com"""
+)
+
+CAUSE_LINES = "\n".join(f"  {name:<30} {line}" for name, line in CAUSE_SUMMARIES.items())
+
+DIAGNOSE_DESCRIPTION = f"""\
+Run a client factory through every fixture endpoint, sync and async, under every network
+condition (direct, https-proxy, proxy-only), and print one row per scenario: what the client got,
+what the origin and the proxy observed, the verdict and, for a failure, the likely cause:
+{CAUSE_LINES}
+
+The factory is called as factory(provider, base_url, api_key, async_client=...) and must return
+openai.OpenAI / openai.AsyncOpenAI; it is vetted first with ("openai",
+"https://api.openai.com/v1", ...), and a factory that cannot be imported, raises there or returns
+another type is a usage error. A factory that raises for one endpoint fails that row only.
+
+defaults: keepalive required on non-Codex endpoints with idle {DEFAULT_IDLE_SECONDS} s (from
+{OPTION}, else the {ENV_VAR} variable, else {DEFAULT_IDLE_SECONDS}); origins from the packaged
+origin files."""
+
+DIAGNOSE_EPILOG = (
+    exit_codes(
+        ok="every scenario as expected",
+        failed="at least one violation (the table's summary counts them by cause)",
+        usage=f"bad arguments (e.g. {OPTION} 0), a factory that cannot be loaded or used, "
+        "a bad origin file, no kernel view",
+    )
+    + """
+
+example:
+  python -m harness diagnose mypackage.clients:build_client
+  python -m harness diagnose mypackage.clients:build_client --keepalive-idle 60
+  python -m harness diagnose mypackage.clients:build_client --keepalive-idle off --json
+  HARNESS_KEEPALIVE_IDLE=off python -m harness diagnose mypackage.clients:build_client \\
+      --output reports/diagnose.json"""
+)
+
+RECORD_DESCRIPTION = """\
+Probe a live endpoint once per transport variant and write what happened as a fixture: the
+outcome per variant, the reply, and a fault rule inferred from which variants got through. This
+is the only subcommand that reaches the network.
+
+variants: default (httpx as the SDK builds it), keepalive (a transport with SO_KEEPALIVE),
+proxy (through --proxy or HTTPS_PROXY).
+credentials: only from HARNESS_RECORD_BEARER or OPENAI_API_KEY, never from arguments; without
+either it refuses unless --anonymous is given. Authorization, cookies, tokens and account ids are
+redacted from everything written.
+
+defaults: variants default and keepalive; method GET; no body; fixture name recorded-<host>;
+written to stdout."""
+
+RECORD_EPILOG = (
+    exit_codes(
+        ok="the fixture was written",
+        usage="bad arguments (a URL that is not http(s) with a host, an unknown variant, an "
+        "unreadable --json-body), no credentials without --anonymous",
+    )
+    + """
+
+example:
+  HARNESS_RECORD_BEARER=... python -m harness record https://example.com/v1/models \\
+      --variant default --variant keepalive --variant proxy --output my-fixtures/example.json
+  python -m harness repro --fixtures my-fixtures --fixture recorded-example-com"""
+)
+
+
+def _fixture_dir(args: argparse.Namespace) -> Path:
+    """``--fixtures``, else ``HARNESS_FIXTURES`` (as in pytest), else the packaged origin files."""
+    given = args.fixtures or os.environ.get("HARNESS_FIXTURES")
+    return Path(given) if given else FIXTURE_DIR
 
 
 def _print_repro(result: ReproReport) -> None:
@@ -44,22 +198,12 @@ def _print_repro(result: ReproReport) -> None:
 
 
 def repro(args: argparse.Namespace) -> int:
-    try:
-        fixtures = {f.name: f for f in load_fixtures(Path(args.fixtures))}
-    except FixtureError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    fixtures = {f.name: f for f in load_fixtures(_fixture_dir(args))}
     if args.fixture not in fixtures:
-        print(
-            f"error: no fixture named {args.fixture!r}; have: {', '.join(fixtures)}",
-            file=sys.stderr,
+        raise UsageInputError(
+            f"--fixture: no fixture named {args.fixture!r}; have: {', '.join(fixtures)}"
         )
-        return 2
-    try:
-        result = run_repro(fixtures[args.fixture])
-    except (KernelViewUnavailable, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    result = run_repro(fixtures[args.fixture])
     if args.json:
         print(json.dumps(result.as_json(), indent=2, default=str))
     else:
@@ -68,93 +212,195 @@ def repro(args: argparse.Namespace) -> int:
         print(
             "error: the simulated outcomes differ from the fixture's recorded ones", file=sys.stderr
         )
-    return 0 if result.ok else 1
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def keepalive_expectation(given: str | None) -> tuple[KeepaliveExpectation, str]:
+    """The expectation in force and where it came from: the option, else the environment
+    variable (unless empty), else the default. An invalid value is a usage error naming its
+    source and the allowed range."""
+    if given is not None:
+        return parse_keepalive_idle(given, OPTION), OPTION
+    from_env = os.environ.get(ENV_VAR, "")
+    if from_env:
+        return parse_keepalive_idle(from_env, ENV_VAR), ENV_VAR
+    return KeepaliveExpectation(), "default"
+
+
+def _write(path: str, document: str) -> None:
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(document)
+    except OSError as exc:
+        raise UsageInputError(f"--output {path}: cannot write: {exc}") from exc
 
 
 def diagnose_command(args: argparse.Namespace) -> int:
-    try:
-        factory = load_factory(args.factory)
-        vet_factory(args.factory, factory)
-        fixtures = load_fixtures(Path(args.fixtures))
-        conditions = load_conditions(Path(args.fixtures) / "conditions")
-        result = diagnose(
-            args.factory, factory, fixtures, conditions, keepalive_idle=args.keepalive_idle
-        )
-    except (FactoryError, FixtureError, KernelViewUnavailable) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    keepalive, source = keepalive_expectation(args.keepalive_idle)
+    directory = _fixture_dir(args)
+    fixtures = load_fixtures(directory)
+    conditions = load_conditions(directory / "conditions")
+    factory = load_factory(args.factory)
+    vet_factory(args.factory, factory)
+    result = diagnose(
+        args.factory, factory, fixtures, conditions, keepalive=keepalive, keepalive_source=source
+    )
     document = json.dumps(result.as_json(), indent=2)
     if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(document + "\n")
+        _write(args.output, document + "\n")
     print(document if args.json else render(result))
-    return 0 if result.ok else 1
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _json_body(source: str | None) -> object:
+    if not source:
+        return None
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text()
+        return json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise UsageInputError(f"--json-body {source}: {exc}") from exc
 
 
 def record_command(args: argparse.Namespace) -> int:
-    payload = None
-    if args.json_body:
-        source = sys.stdin.read() if args.json_body == "-" else Path(args.json_body).read_text()
-        payload = json.loads(source)
+    payload = _json_body(args.json_body)
     proxy = args.proxy or os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy")
-    try:
-        fixture = record(
-            args.url,
-            args.variant or ["default", "keepalive"],
-            method=args.method,
-            payload=payload,
-            proxy=proxy,
-            name=args.name,
-            anonymous=args.anonymous,
-        )
-    except VariantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    fixture = record(
+        args.url,
+        args.variant or ["default", "keepalive"],
+        method=args.method,
+        payload=payload,
+        proxy=proxy,
+        name=args.name,
+        anonymous=args.anonymous,
+    )
     document = json.dumps(fixture, indent=2) + "\n"
     if args.output:
-        Path(args.output).write_text(document)
+        _write(args.output, document)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         print(document, end="")
-    return 0
+    return EXIT_OK
+
+
+def _subcommand(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    description: str,
+    epilog: str,
+) -> argparse.ArgumentParser:
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m harness",
+        description="Reproduce offline how HTTP client code breaks against real network\n"
+        "behaviour (TLS, the kernel's keepalive timer, proxies), and judge a client factory.",
+        epilog=MAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    fixtures_help = f"directory of origin files (env HARNESS_FIXTURES; default: {PACKAGED})"
+
+    replay = _subcommand(
+        commands,
+        "repro",
+        "replay a report's comparison offline",
+        REPRO_DESCRIPTION,
+        REPRO_EPILOG,
+    )
+    replay.add_argument(
+        "--fixture",
+        default=DEFAULT_REPRO_FIXTURE,
+        help=f"origin whose report to replay (default: {DEFAULT_REPRO_FIXTURE})",
+    )
+    replay.add_argument("--fixtures", metavar="DIR", help=fixtures_help)
+    replay.add_argument("--json", action="store_true", help="print the result as JSON")
+    replay.set_defaults(run=repro)
+
+    judge = _subcommand(
+        commands,
+        "diagnose",
+        "run a client factory through every fixture and condition",
+        DIAGNOSE_DESCRIPTION,
+        DIAGNOSE_EPILOG,
+    )
+    judge.add_argument("factory", metavar="MODULE:ATTR", help="the client factory to judge")
+    judge.add_argument("--fixtures", metavar="DIR", help=fixtures_help)
+    judge.add_argument(
+        OPTION,
+        metavar="SECONDS|off",
+        help="idle time non-Codex connections must arm TCP keepalive with, or "
+        f"'{NOT_JUDGED}' to leave keepalive unjudged (Codex, proxy and NO_PROXY still are); "
+        f"default: ${ENV_VAR}, else {DEFAULT_IDLE_SECONDS}",
+    )
+    judge.add_argument("--json", action="store_true", help="print the report as JSON")
+    judge.add_argument(
+        "--output", metavar="FILE", help="also write the JSON report to FILE (either way)"
+    )
+    judge.set_defaults(run=diagnose_command)
+
+    capture = _subcommand(
+        commands,
+        "record",
+        "probe a live endpoint once per transport variant and write a fixture",
+        RECORD_DESCRIPTION,
+        RECORD_EPILOG,
+    )
+    capture.add_argument("url", help="the endpoint to probe, e.g. https://example.com/v1/models")
+    capture.add_argument(
+        "--variant",
+        action="append",
+        choices=["default", "keepalive", "proxy"],
+        help="transport variant, repeatable (default: default and keepalive)",
+    )
+    capture.add_argument("--method", default="GET", help="HTTP method (default: GET)")
+    capture.add_argument(
+        "--json-body", metavar="FILE", help="JSON request body, '-' for stdin (default: none)"
+    )
+    capture.add_argument(
+        "--proxy", help="proxy URL for the proxy variant (default: HTTPS_PROXY, https_proxy)"
+    )
+    capture.add_argument("--name", help="fixture name (default: recorded-<host>)")
+    capture.add_argument(
+        "--output", metavar="PATH", help="write the fixture here (default: stdout)"
+    )
+    capture.add_argument(
+        "--anonymous",
+        action="store_true",
+        help="record without credentials (none is sent, even if one is set)",
+    )
+    capture.set_defaults(run=record_command)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Parse, run, and map the outcome to one exit code (see :func:`exit_codes`)."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    replay = commands.add_parser("repro", help="replay a report's comparison offline")
-    replay.add_argument("--fixture", default=DEFAULT_REPRO_FIXTURE, help="fixture with a report")
-    replay.add_argument("--fixtures", default=str(FIXTURE_DIR), help="fixture directory")
-    replay.add_argument("--json", action="store_true", help="machine-readable output")
-    replay.set_defaults(run=repro)
-    judge = commands.add_parser(
-        "diagnose", help="run a client factory through every fixture and condition"
-    )
-    judge.add_argument("factory", metavar="MODULE:ATTR", help="client factory to judge")
-    judge.add_argument("--fixtures", default=str(FIXTURE_DIR), help="fixture directory")
-    judge.add_argument("--keepalive-idle", type=int, default=30, help="promised idle seconds")
-    judge.add_argument("--json", action="store_true", help="machine-readable output")
-    judge.add_argument("--output", help="also write the JSON report to this file")
-    judge.set_defaults(run=diagnose_command)
-    capture = commands.add_parser(
-        "record",
-        help="probe a live endpoint once per transport variant and write a fixture",
-        description="Credentials come from HARNESS_RECORD_BEARER or OPENAI_API_KEY, never from "
-        "arguments; everything written is redacted.",
-    )
-    capture.add_argument("url")
-    capture.add_argument(
-        "--variant", action="append", choices=["default", "keepalive", "proxy"], help="repeatable"
-    )
-    capture.add_argument("--method", default="GET")
-    capture.add_argument("--json-body", metavar="FILE", help="JSON request body ('-' for stdin)")
-    capture.add_argument("--proxy", help="proxy URL for the proxy variant (default HTTPS_PROXY)")
-    capture.add_argument("--name", help="fixture name (default: recorded-<host>)")
-    capture.add_argument("--output", metavar="PATH", help="write here instead of stdout")
-    capture.add_argument(
-        "--anonymous", action="store_true", help="record without credentials (none is sent)"
-    )
-    capture.set_defaults(run=record_command)
-    args = parser.parse_args(argv)
-    return int(args.run(args))
+    args = build_parser().parse_args(argv)  # a bad argument exits 2 here
+    with unwinding_on_signals():
+        try:
+            return int(args.run(args))
+        except HarnessError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except Interrupted as exc:
+            print(f"{exc}; temporary files removed, listeners closed", file=sys.stderr)
+            return exc.exit_code
+        except Exception:
+            traceback.print_exc()
+            print(
+                f"error: the harness itself failed (a bug; exit {EXIT_BUG}); "
+                "please report it with the traceback above",
+                file=sys.stderr,
+            )
+            return EXIT_BUG

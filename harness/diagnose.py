@@ -11,17 +11,20 @@ import tempfile
 import time
 import unittest
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import openai
+
 from harness.conditions import Condition, load_conditions
+from harness.expectation import KeepaliveExpectation
 from harness.factory import ClientFactory
 from harness.fixtures import Endpoint, Fixture
 from harness.origins import Network
 from harness.pki import Authority
 from harness.scenario import Call, Result, drive
-from harness.verdicts import Expectation, judge, proxy_expected
+from harness.verdicts import CAUSE_OTHER, Expectation, Verdict, factory_raised, failed, judge
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Row:
     problems: tuple[str, ...]
     cause: str | None
     skipped: bool = False
+    kind: str | None = None  # the cause's CAUSE_* name
 
 
 @dataclass(frozen=True)
@@ -42,25 +46,75 @@ class Diagnosis:
     factory: str
     rows: tuple[Row, ...]
     seconds: float
+    keepalive: KeepaliveExpectation = field(default_factory=KeepaliveExpectation)
+    keepalive_source: str = "default"
 
     @property
     def ok(self) -> bool:
         return all(row.ok for row in self.rows)
 
     def causes(self) -> dict[str, int]:
-        counted = Counter((row.cause or "").split(":")[0] for row in self.rows if not row.ok)
+        counted = Counter(row.kind or CAUSE_OTHER for row in self.rows if not row.ok)
         return dict(counted.most_common())
+
+    def expectation(self) -> str:
+        """Which keepalive expectation was in force, and where it came from."""
+        return f"{self.keepalive.describe()} (from {self.keepalive_source})"
 
     def as_json(self) -> dict[str, Any]:
         return {
             "factory": self.factory,
             "ok": self.ok,
             "seconds": round(self.seconds, 3),
+            "keepalive": {**self.keepalive.as_json(), "source": self.keepalive_source},
             "failed": sum(not row.ok for row in self.rows),
             "total": len(self.rows),
             "causes": self.causes(),
             "rows": [row.__dict__ for row in self.rows],
         }
+
+
+class _FactoryFailed(Exception):
+    """The factory raised, or returned no OpenAI client, for one scenario."""
+
+    def __init__(self, verdict: Verdict, outcome: str) -> None:
+        super().__init__(outcome)
+        self.verdict = verdict
+        self.outcome = outcome
+
+
+def _close_quietly(client: Any) -> None:
+    close = getattr(client, "close", None)
+    if callable(close):
+        result = close()
+        if hasattr(result, "close"):  # a coroutine nobody will await
+            result.close()
+
+
+def _guarded(factory: ClientFactory) -> ClientFactory:
+    """``factory`` whose failures become :class:`_FactoryFailed`, so a factory that raises for
+    one endpoint fails that row only, and a failure of the harness itself still propagates."""
+
+    def build(*args: Any, async_client: bool = False, **kwargs: Any) -> Any:
+        try:
+            client = factory(*args, async_client=async_client, **kwargs)
+        except unittest.SkipTest:
+            raise
+        except Exception as exc:
+            raise _FactoryFailed(factory_raised(exc), f"factory raised {exc!r}") from exc
+        expected = openai.AsyncOpenAI if async_client else openai.OpenAI
+        if not isinstance(client, expected):
+            _close_quietly(client)
+            returned = (
+                f"{type(client).__name__}; expected {expected.__module__}.{expected.__name__}"
+            )
+            raise _FactoryFailed(
+                failed(CAUSE_OTHER, f"the client factory returned {returned}"),
+                f"factory returned {returned}",
+            )
+        return client
+
+    return build
 
 
 def _observed(result: Result) -> str:
@@ -81,18 +135,26 @@ def _skipped(endpoint: Endpoint, mode: str, condition: Condition, reason: str) -
     return Row(endpoint.id, mode, condition.name, f"skipped: {reason}", "", True, (), None, True)
 
 
-def _expectation(
-    fixture: Fixture, endpoint: Endpoint, environ: dict[str, str], idle: int
-) -> Expectation:
-    reply = None
+def _reply(fixture: Fixture, endpoint: Endpoint) -> tuple[int, Any] | None:
     if endpoint.codex and fixture.report is not None and "default" in fixture.report.outcomes:
         recorded = fixture.report.outcomes["default"]
-        reply = None if recorded.status is None else (recorded.status, recorded.body)
-    return Expectation(
-        codex=endpoint.codex,
-        keepalive_idle=None if endpoint.codex else idle,
-        reply=reply,
-        via_proxy=proxy_expected(endpoint.base_url, environ),
+        return None if recorded.status is None else (recorded.status, recorded.body)
+    return None
+
+
+def _row(
+    endpoint: Endpoint, mode: str, condition: Condition, outcome: str, observed: str, v: Verdict
+) -> Row:
+    return Row(
+        endpoint=endpoint.id,
+        mode=mode,
+        condition=condition.name,
+        outcome=outcome,
+        observed=observed,
+        ok=v.ok,
+        problems=v.problems,
+        cause=v.cause,
+        kind=v.kind,
     )
 
 
@@ -102,10 +164,18 @@ def diagnose(
     fixtures: list[Fixture],
     conditions: list[Condition] | None = None,
     *,
-    keepalive_idle: int = 30,
+    keepalive: KeepaliveExpectation | None = None,
+    keepalive_source: str = "default",
 ) -> Diagnosis:
+    """Drive ``factory`` through every endpoint, sync and async, under every condition.
+
+    ``keepalive`` is the expectation non-Codex endpoints are judged against (default: required,
+    idle 30 s); ``keepalive_source`` says where it came from, for the report.
+    """
     started = time.perf_counter()
+    keepalive = keepalive if keepalive is not None else KeepaliveExpectation()
     conditions = conditions if conditions is not None else load_conditions()
+    build = _guarded(factory)
     rows: list[Row] = []
     with (
         tempfile.TemporaryDirectory(prefix="harness-diagnose-") as scratch,
@@ -116,13 +186,13 @@ def diagnose(
             for fixture in fixtures:
                 for endpoint in fixture.endpoints:
                     call = Call.REPORT if endpoint.codex else Call.MODELS
-                    expect = _expectation(fixture, endpoint, environ, keepalive_idle)
+                    expect = Expectation.of(endpoint, environ, keepalive, _reply(fixture, endpoint))
                     for async_client in (False, True):
                         mode = "async" if async_client else "sync"
                         try:
                             result = drive(
                                 network,
-                                factory,
+                                build,
                                 endpoint,
                                 call,
                                 async_client=async_client,
@@ -131,24 +201,30 @@ def diagnose(
                         except unittest.SkipTest as exc:  # the factory has no such client
                             rows.append(_skipped(endpoint, mode, condition, str(exc)))
                             continue
-                        verdict = judge(result, expect)
-                        rows.append(
-                            Row(
-                                endpoint=endpoint.id,
-                                mode=mode,
-                                condition=condition.name,
-                                outcome=result.outcome.describe(),
-                                observed=_observed(result),
-                                ok=verdict.ok,
-                                problems=verdict.problems,
-                                cause=verdict.cause,
+                        except _FactoryFailed as failure:
+                            observed = "nothing: no client was built"
+                            rows.append(
+                                _row(
+                                    endpoint,
+                                    mode,
+                                    condition,
+                                    failure.outcome,
+                                    observed,
+                                    failure.verdict,
+                                )
                             )
+                            continue
+                        verdict = judge(result, expect)
+                        outcome = result.outcome.describe()
+                        rows.append(
+                            _row(endpoint, mode, condition, outcome, _observed(result), verdict)
                         )
-    return Diagnosis(spec, tuple(rows), time.perf_counter() - started)
+    return Diagnosis(spec, tuple(rows), time.perf_counter() - started, keepalive, keepalive_source)
 
 
 def render(diagnosis: Diagnosis) -> str:
-    """A fixed-width table, one row per scenario, then a summary naming the causes."""
+    """A fixed-width table, one row per scenario, then a summary naming the causes and the
+    keepalive expectation that was in force."""
     headers = ("endpoint", "mode", "condition", "client got", "observed", "verdict")
     table = [
         (
@@ -166,11 +242,11 @@ def render(diagnosis: Diagnosis) -> str:
     for line in [headers, *table]:
         cells = [str(cell).ljust(width) for cell, width in zip(line[:-1], widths, strict=True)]
         lines.append("  ".join([*cells, str(line[-1])]))
-    failed = sum(not row.ok for row in diagnosis.rows)
+    failed_rows = sum(not row.ok for row in diagnosis.rows)
     lines.append("")
     lines.append(
-        f"{diagnosis.factory}: {len(diagnosis.rows) - failed} ok, {failed} failed "
-        f"in {diagnosis.seconds:.1f} s"
+        f"{diagnosis.factory}: {len(diagnosis.rows) - failed_rows} ok, {failed_rows} failed "
+        f"in {diagnosis.seconds:.1f} s; {diagnosis.expectation()}"
     )
     for cause, count in diagnosis.causes().items():
         lines.append(f"  {count} x {cause}")

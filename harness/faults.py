@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from harness.errors import HarnessError
 from harness.kernel import KeepaliveState
 from harness.keys import suggestion, unknown_key_message, unknown_keys
 
@@ -53,7 +54,7 @@ Predicate = Callable[[ConnectionFacts], bool]
 _COMPOSED = ("all", "any", "not", "sni", "alpn", "keepalive_idle_below")
 
 
-class RuleError(ValueError):
+class RuleError(HarnessError, ValueError):
     """A fault rule that cannot be understood; the message names the offending part."""
 
 

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import HarnessError
+
 Address = tuple[str, int]
 
 NETLINK_SOCK_DIAG = 4
@@ -38,7 +40,7 @@ _MSG_TAIL = struct.Struct("=IIIII")
 _SOCKID_SIZE = _SOCKID.size + 12  # + interface index + cookie
 
 
-class KernelViewUnavailable(RuntimeError):
+class KernelViewUnavailable(HarnessError, RuntimeError):
     """This system offers no way to read another socket's keepalive timer."""
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from harness.fixtures import Fixture, ReportedOutcome
+from harness.fixtures import Fixture, FixtureError, ReportedOutcome
 from harness.observations import Observation
 from harness.origins import Network
 from harness.pki import Authority
@@ -104,7 +104,9 @@ def run_repro(fixture: Fixture) -> ReproReport:
     """Run every variant the fixture's report recorded; the order is the report's."""
     report = fixture.report
     if report is None:
-        raise ValueError(f"fixture {fixture.name} ({fixture.path}) has no 'report' section")
+        raise FixtureError(
+            f"{fixture.path}: fixture {fixture.name} has no 'report' section to replay"
+        )
     started = time.perf_counter()
     with (
         tempfile.TemporaryDirectory(prefix="harness-repro-") as scratch,

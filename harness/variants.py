@@ -12,11 +12,13 @@ import socket
 
 import httpx
 
+from harness.errors import HarnessError
+
 VARIANTS = ("default", "keepalive", "custom", "proxy")
 TIMEOUT = 20.0
 
 
-class VariantError(ValueError):
+class VariantError(HarnessError, ValueError):
     """A variant that cannot be built as asked."""
 
 

@@ -1,46 +1,115 @@
 """Verdicts: what a scenario should have looked like, and the likely cause when it did not.
 
 The split suite asserts on these and ``python -m harness diagnose`` prints them, so both judge a
-client by the same rules: a Codex endpoint reaches the backend and gets the recorded reply; any
-other endpoint reaches its origin with TCP keepalive armed at the promised idle time; under a
-proxy condition every https connection goes through the proxy, unless NO_PROXY exempts its host.
+client by the same rules and name a failure with the same words (the ``CAUSE_*`` constants): a
+Codex endpoint reaches the backend and gets the recorded reply; any other endpoint reaches its
+origin with TCP keepalive armed at the idle time the harness expects (``--keepalive-idle``, unless
+keepalive is not judged); under a proxy condition every https connection goes through the proxy,
+unless NO_PROXY exempts its host.
 """
 
 from __future__ import annotations
 
 import urllib.request
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.expectation import KeepaliveExpectation
+from harness.fixtures import Endpoint
 from harness.kernel import KeepaliveState
 from harness.scenario import Call, Result
 
 STREAM_EVENTS = ("response.created", "response.output_text.delta", "response.completed")
 
+# One name per cause. A full cause reads "<name>: <what was observed>"; summaries count the names,
+# so no name contains a colon.
+CAUSE_KEEPALIVE_OFF = "keepalive off"
+CAUSE_KEEPALIVE_IDLE = "keepalive idle mismatch"
+CAUSE_KEEPALIVE_KERNEL_DEFAULT = "keepalive kernel default idle"
 CAUSE_KEEPALIVE_RESET = "keepalive-sensitive origin"
 CAUSE_PROXY_BYPASS = "proxy bypass"
-CAUSE_TLS_TRUST = "TLS trust"
-CAUSE_NO_KEEPALIVE = "no keepalive"
 CAUSE_UNEXPECTED_PROXY = "unexpected proxy"
-CAUSE_OTHER = "unexpected reply"
+CAUSE_TLS_TRUST = "TLS trust"
+CAUSE_FACTORY_RAISED = "factory raised"
+CAUSE_DEADLINE = "deadline"
+CAUSE_OTHER = "other"
+CAUSES = (
+    CAUSE_KEEPALIVE_OFF,
+    CAUSE_KEEPALIVE_IDLE,
+    CAUSE_KEEPALIVE_KERNEL_DEFAULT,
+    CAUSE_KEEPALIVE_RESET,
+    CAUSE_PROXY_BYPASS,
+    CAUSE_UNEXPECTED_PROXY,
+    CAUSE_TLS_TRUST,
+    CAUSE_FACTORY_RAISED,
+    CAUSE_DEADLINE,
+    CAUSE_OTHER,
+)
+#: One line per cause, for ``diagnose --help`` and the docs.
+CAUSE_SUMMARIES = {
+    CAUSE_KEEPALIVE_OFF: "no TCP keepalive on a non-Codex connection",
+    CAUSE_KEEPALIVE_IDLE: "keepalive armed with another idle time (both numbers given)",
+    CAUSE_KEEPALIVE_KERNEL_DEFAULT: "SO_KEEPALIVE without TCP_KEEPIDLE (kernel default, 7200 s)",
+    CAUSE_KEEPALIVE_RESET: "keepalive armed on a connection the origin resets (Codex)",
+    CAUSE_PROXY_BYPASS: "a direct connection although a proxy variable names a proxy",
+    CAUSE_UNEXPECTED_PROXY: "sent to the proxy although the scheme or NO_PROXY says direct",
+    CAUSE_TLS_TRUST: "the client does not trust the session CA (SSL_CERT_FILE)",
+    CAUSE_FACTORY_RAISED: "the factory raised building this client",
+    CAUSE_DEADLINE: "a phase of the scenario took longer than its limit",
+    CAUSE_OTHER: "anything else (the first problem is quoted)",
+}
+
+#: Where Linux keeps the idle time of a socket that set SO_KEEPALIVE but no TCP_KEEPIDLE.
+KERNEL_IDLE_FILE = Path("/proc/sys/net/ipv4/tcp_keepalive_time")
+
+
+@cache
+def kernel_default_idle() -> int | None:
+    """The kernel's default keepalive idle time in seconds (7200 on stock Linux), if readable."""
+    try:
+        return int(KERNEL_IDLE_FILE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 @dataclass(frozen=True)
 class Expectation:
-    """What a scenario should show."""
+    """What a scenario should show. ``keepalive_idle`` None: keepalive is not judged."""
 
     codex: bool
     keepalive_idle: int | None
     reply: tuple[int, Any] | None = None
     via_proxy: bool = False
 
+    @classmethod
+    def of(
+        cls,
+        endpoint: Endpoint,
+        environ: dict[str, str] | Any,
+        keepalive: KeepaliveExpectation,
+        reply: tuple[int, Any] | None = None,
+    ) -> Expectation:
+        """The expectation for ``endpoint`` under ``environ``: keepalive is judged on non-Codex
+        endpoints only, at the adopter's idle time; ``reply`` applies to Codex endpoints."""
+        return cls(
+            codex=endpoint.codex,
+            keepalive_idle=None if endpoint.codex else keepalive.idle_seconds,
+            reply=reply if endpoint.codex else None,
+            via_proxy=proxy_expected(endpoint.base_url, environ),
+        )
+
 
 @dataclass(frozen=True)
 class Verdict:
+    """``cause`` is the full sentence (``"<kind>: ..."``); ``kind`` is its ``CAUSE_*`` name."""
+
     ok: bool
     problems: tuple[str, ...]
     cause: str | None
+    kind: str | None = None
 
     def explain(self, result: Result) -> str:
         mode = "async" if result.async_client else "sync"
@@ -54,6 +123,28 @@ class Verdict:
         if self.cause:
             lines.append(f"  likely cause: {self.cause}")
         return "\n".join(lines)
+
+
+def failed(kind: str, detail: str, problem: str | None = None) -> Verdict:
+    """A failed verdict of cause ``kind``, worded ``"<kind>: <detail>"``."""
+    return Verdict(False, (problem or detail,), f"{kind}: {detail}", kind)
+
+
+def factory_raised(exc: BaseException) -> Verdict:
+    """The factory raised while building the client: nothing was sent, nothing to observe."""
+    return failed(
+        CAUSE_FACTORY_RAISED, repr(exc), f"the client factory raised {exc!r} building the client"
+    )
+
+
+def deadline_cause(phase: str, endpoint: str, limit_seconds: float) -> str:
+    """``deadline: <phase> ...``, e.g. ``deadline: building the client for X took over 10 s``."""
+    return f"{CAUSE_DEADLINE}: {phase} for {endpoint} took over {limit_seconds:g} s"
+
+
+def deadline(phase: str, endpoint: str, limit_seconds: float) -> Verdict:
+    cause = deadline_cause(phase, endpoint, limit_seconds)
+    return Verdict(False, (cause.partition(": ")[2],), cause, CAUSE_DEADLINE)
 
 
 def proxy_expected(base_url: str, environ: dict[str, str] | Any) -> bool:
@@ -72,11 +163,11 @@ def proxy_expected(base_url: str, environ: dict[str, str] | Any) -> bool:
     )
 
 
-def _keepalive_problem(state: KeepaliveState, idle: int, where: str) -> str | None:
+def _keepalive_problem(state: KeepaliveState, idle: int) -> str | None:
     if not state.armed:
-        return f"{where}: TCP keepalive was not armed on the client's socket"
+        return f"the origin saw TCP keepalive off on the client's socket; expected idle {idle}s"
     if state.idle_seconds != idle:
-        return f"{where}: keepalive idle was {state.idle_seconds}s, expected {idle}s"
+        return f"the origin saw keepalive armed with idle {state.idle_seconds}s; expected {idle}s"
     return None
 
 
@@ -109,41 +200,71 @@ def judge(result: Result, expect: Expectation) -> Verdict:
     # Through a proxy the origin only sees the proxy's socket, and httpcore 1.0 does not apply
     # socket_options to proxy tunnels (pinned in tests/test_findings.py), so keepalive is judged
     # on direct connections only.
+    wrong_keepalive: list[KeepaliveState] = []
     if not expect.codex and expect.keepalive_idle is not None and not expect.via_proxy:
         for observation in result.observations:
-            where = "client socket seen by the origin"
-            problem = _keepalive_problem(observation.keepalive, expect.keepalive_idle, where)
+            problem = _keepalive_problem(observation.keepalive, expect.keepalive_idle)
             if problem is not None:
                 problems.append(problem)
-    return Verdict(
-        not problems, tuple(problems), _cause(result, expect, problems) if problems else None
+                wrong_keepalive.append(observation.keepalive)
+    if not problems:
+        return Verdict(True, (), None)
+    kind, detail = _cause(result, expect, problems, wrong_keepalive)
+    return Verdict(False, tuple(problems), f"{kind}: {detail}", kind)
+
+
+def _keepalive_cause(state: KeepaliveState, expected: int) -> tuple[str, str]:
+    if not state.armed:
+        return (
+            CAUSE_KEEPALIVE_OFF,
+            f"the client did not arm TCP keepalive on its socket (expected idle {expected}s, "
+            "--keepalive-idle)",
+        )
+    if state.idle_seconds == kernel_default_idle():
+        return (
+            CAUSE_KEEPALIVE_KERNEL_DEFAULT,
+            f"armed {state.idle_seconds}s, the kernel default (net.ipv4.tcp_keepalive_time: "
+            f"SO_KEEPALIVE without TCP_KEEPIDLE?), expected {expected}s (--keepalive-idle)",
+        )
+    return (
+        CAUSE_KEEPALIVE_IDLE,
+        f"armed {state.idle_seconds}s, expected {expected}s (--keepalive-idle)",
     )
 
 
-def _cause(result: Result, expect: Expectation, problems: list[str]) -> str:
+def _cause(
+    result: Result,
+    expect: Expectation,
+    problems: list[str],
+    wrong_keepalive: list[KeepaliveState],
+) -> tuple[str, str]:
     outcome = result.outcome
     if outcome.cause == "TLS_VERIFY":
         return (
-            f"{CAUSE_TLS_TRUST}: the client does not trust the harness CA "
-            "(built with its own verify= context or trust_env=False?)"
+            CAUSE_TLS_TRUST,
+            "the client does not trust the harness CA "
+            "(built with its own verify= context or trust_env=False?)",
         )
     resets = [o for o in result.observations if o.action == "reset"]
     if expect.via_proxy and any(o.direct for o in result.observations):
         return (
-            f"{CAUSE_PROXY_BYPASS}: the client connected directly although "
+            CAUSE_PROXY_BYPASS,
+            "the client connected directly although "
             f"{', '.join(sorted(result.environ)) or 'the environment'} names a proxy "
-            "(a custom transport that ignores proxy variables?)"
+            "(a custom transport that ignores proxy variables?)",
         )
     if any(o.keepalive.armed and o.direct for o in resets):
         return (
-            f"{CAUSE_KEEPALIVE_RESET}: the client armed TCP keepalive on its connection to "
-            f"{result.endpoint.origin}, which resets such handshakes"
+            CAUSE_KEEPALIVE_RESET,
+            f"the client armed TCP keepalive on its connection to {result.endpoint.origin}, "
+            "which resets such handshakes",
         )
-    if any("keepalive" in problem for problem in problems):
-        return f"{CAUSE_NO_KEEPALIVE}: the client did not arm TCP keepalive as promised"
+    if wrong_keepalive and expect.keepalive_idle is not None:
+        return _keepalive_cause(wrong_keepalive[0], expect.keepalive_idle)
     if not expect.via_proxy and result.tunnels:
         return (
-            f"{CAUSE_UNEXPECTED_PROXY}: the client sent this request to the proxy although the "
-            "standard proxy rules (the URL's scheme, NO_PROXY) send it direct"
+            CAUSE_UNEXPECTED_PROXY,
+            "the client sent this request to the proxy although the standard proxy rules "
+            "(the URL's scheme, NO_PROXY) send it direct",
         )
-    return f"{CAUSE_OTHER}: {problems[0]}"
+    return CAUSE_OTHER, problems[0]

@@ -1,22 +1,57 @@
-"""``diagnose`` passes the reference, and names the cause for each known-bad factory."""
+"""``diagnose`` passes the reference, names the cause that matches what was observed for each bad
+factory, survives a factory that raises, and says which keepalive expectation was in force.
+
+Causes are checked twice: against hand-made results (fast, one per cause, exact wording) and
+against real runs of small factories that produce each cause on the wire.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import ssl
-import subprocess
-import sys
 from collections.abc import Callable
+from typing import Any
 
 import certifi
 import httpx
 import openai
 import pytest
 
-from harness.conditions import load_conditions
-from harness.diagnose import Diagnosis, diagnose, render
-from harness.fixtures import load_fixtures
+from harness.conditions import DIRECT, Condition, load_conditions
+from harness.diagnose import Diagnosis, Row, diagnose, render
+from harness.expectation import KeepaliveExpectation
+from harness.fixtures import Endpoint, load_fixtures
+from harness.kernel import KeepaliveState
+from harness.observations import Observation
+from harness.proxy import Tunnel
+from harness.scenario import Call, Outcome, Result
 from harness.targets import proxyless, reference, regressed
+from harness.targets.keepalive import env_proxy_for
+from harness.verdicts import (
+    CAUSE_DEADLINE,
+    CAUSE_FACTORY_RAISED,
+    CAUSE_KEEPALIVE_IDLE,
+    CAUSE_KEEPALIVE_KERNEL_DEFAULT,
+    CAUSE_KEEPALIVE_OFF,
+    CAUSE_KEEPALIVE_RESET,
+    CAUSE_OTHER,
+    CAUSE_PROXY_BYPASS,
+    CAUSE_TLS_TRUST,
+    CAUSE_UNEXPECTED_PROXY,
+    CAUSES,
+    Expectation,
+    deadline,
+    deadline_cause,
+    factory_raised,
+    judge,
+    kernel_default_idle,
+)
+
+Factory = Callable[..., Any]
+SO_KEEPALIVE = (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+KEEPIDLE_60 = (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60)
 
 
 def untrusting(
@@ -32,40 +67,170 @@ def untrusting(
     return openai.OpenAI(api_key=api_key, base_url=base_url, http_client=sync)
 
 
-FACTORIES: dict[str, Callable[..., object]] = {
-    "reference": reference.factory,
-    "regressed": regressed.factory,
-    "proxyless": proxyless.factory,
-    "untrusting": untrusting,
+def with_socket_options(*options: tuple[int, int, int]) -> Factory:
+    """The reference's split, but non-Codex clients set exactly ``options`` (none: the SDK's
+    default client, which honours proxy variables itself)."""
+
+    def factory(
+        provider: str, base_url: str, api_key: str, *, async_client: bool = False
+    ) -> openai.OpenAI | openai.AsyncOpenAI:
+        sdk = openai.AsyncOpenAI if async_client else openai.OpenAI
+        if reference.is_codex_backend(provider, base_url) or not options:
+            return sdk(api_key=api_key, base_url=base_url)
+        proxy = env_proxy_for(base_url)
+        if async_client:
+            transport = httpx.AsyncHTTPTransport(socket_options=list(options), proxy=proxy)
+            return openai.AsyncOpenAI(
+                api_key=api_key,
+                base_url=base_url,
+                http_client=httpx.AsyncClient(transport=transport),
+            )
+        sync = httpx.HTTPTransport(socket_options=list(options), proxy=proxy)
+        return openai.OpenAI(
+            api_key=api_key, base_url=base_url, http_client=httpx.Client(transport=sync)
+        )
+
+    return factory
+
+
+def raising(
+    provider: str, base_url: str, api_key: str, *, async_client: bool = False
+) -> openai.OpenAI | openai.AsyncOpenAI:
+    """The reference, except that it raises for OpenRouter (sync) and llm.example.test (async)."""
+    if provider == "openrouter" and not async_client:
+        raise ValueError("no client for openrouter")
+    if "llm.example.test" in base_url and async_client:
+        raise ValueError("no async client for llm.example.test")
+    return reference.factory(provider, base_url, api_key, async_client=async_client)
+
+
+def wrong_type(provider: str, base_url: str, api_key: str, *, async_client: bool = False) -> object:
+    """The reference, except that it returns a bare httpx client for OpenRouter."""
+    if provider == "openrouter":
+        return httpx.AsyncClient() if async_client else httpx.Client()
+    return reference.factory(provider, base_url, api_key, async_client=async_client)
+
+
+def always_proxied(
+    provider: str, base_url: str, api_key: str, *, async_client: bool = False
+) -> openai.OpenAI | openai.AsyncOpenAI:
+    """The reference, except that non-Codex clients use HTTPS_PROXY for every scheme."""
+    if reference.is_codex_backend(provider, base_url):
+        return reference.factory(provider, base_url, api_key, async_client=async_client)
+    proxy = os.environ.get("HTTPS_PROXY")
+    options = [SO_KEEPALIVE, (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30)]
+    if async_client:
+        transport = httpx.AsyncHTTPTransport(socket_options=options, proxy=proxy)
+        return openai.AsyncOpenAI(
+            api_key=api_key, base_url=base_url, http_client=httpx.AsyncClient(transport=transport)
+        )
+    sync = httpx.HTTPTransport(socket_options=options, proxy=proxy)
+    return openai.OpenAI(
+        api_key=api_key, base_url=base_url, http_client=httpx.Client(transport=sync)
+    )
+
+
+def _conditions(*names: str) -> list[Condition]:
+    every = {condition.name: condition for condition in load_conditions()}
+    return [every[name] for name in names]
+
+
+# name: (factory, conditions (None: all), expectation)
+RUNS: dict[str, tuple[Factory, tuple[str, ...] | None, KeepaliveExpectation]] = {
+    "reference": (reference.factory, None, KeepaliveExpectation()),
+    "regressed": (regressed.factory, None, KeepaliveExpectation()),
+    "proxyless": (proxyless.factory, None, KeepaliveExpectation()),
+    "untrusting": (untrusting, None, KeepaliveExpectation()),
+    "raising": (raising, None, KeepaliveExpectation()),
+    "idle-60": (
+        with_socket_options(SO_KEEPALIVE, KEEPIDLE_60),
+        (DIRECT.name,),
+        KeepaliveExpectation(),
+    ),
+    "idle-60-expected-60": (
+        with_socket_options(SO_KEEPALIVE, KEEPIDLE_60),
+        (DIRECT.name,),
+        KeepaliveExpectation(60),
+    ),
+    "so-keepalive-only": (
+        with_socket_options(SO_KEEPALIVE),
+        (DIRECT.name,),
+        KeepaliveExpectation(),
+    ),
+    "no-keepalive": (with_socket_options(), (DIRECT.name,), KeepaliveExpectation()),
+    "no-keepalive-not-judged": (with_socket_options(), None, KeepaliveExpectation(None)),
+    "regressed-not-judged": (regressed.factory, (DIRECT.name,), KeepaliveExpectation(None)),
+    "always-proxied": (always_proxied, ("https-proxy",), KeepaliveExpectation()),
+    "wrong-type": (wrong_type, (DIRECT.name,), KeepaliveExpectation()),
 }
 
 
 @pytest.fixture(scope="module")
 def diagnoses() -> dict[str, Diagnosis]:
-    fixtures, conditions = load_fixtures(), load_conditions()
-    return {name: diagnose(name, f, fixtures, conditions) for name, f in FACTORIES.items()}
+    fixtures = load_fixtures()
+    results = {}
+    for name, (factory, conditions, keepalive) in RUNS.items():
+        chosen = _conditions(*conditions) if conditions else load_conditions()
+        results[name] = diagnose(name, factory, fixtures, chosen, keepalive=keepalive)
+    return results
 
 
-def test_reference_is_clean(diagnoses: dict[str, Diagnosis]) -> None:
-    result = diagnoses["reference"]
+def failed_rows(result: Diagnosis) -> list[Row]:
+    return [row for row in result.rows if not row.ok]
+
+
+@pytest.mark.parametrize("name", ["reference", "idle-60-expected-60", "no-keepalive-not-judged"])
+def test_clean(diagnoses: dict[str, Diagnosis], name: str) -> None:
+    result = diagnoses[name]
     assert result.ok, render(result)
-    assert {row.condition for row in result.rows} == {"direct", "https-proxy", "proxy-only"}
     assert {row.mode for row in result.rows} == {"sync", "async"}
 
 
+def test_reference_runs_every_condition(diagnoses: dict[str, Diagnosis]) -> None:
+    conditions = {row.condition for row in diagnoses["reference"].rows}
+    assert conditions == {"direct", "https-proxy", "proxy-only"}
+
+
 @pytest.mark.parametrize(
-    "name, cause",
+    "name, cause, words",
     [
-        ("regressed", "keepalive-sensitive origin"),
-        ("proxyless", "proxy bypass"),
-        ("untrusting", "TLS trust"),
+        (
+            "regressed",
+            CAUSE_KEEPALIVE_RESET,
+            "armed TCP keepalive on its connection to chatgpt-codex",
+        ),
+        ("regressed-not-judged", CAUSE_KEEPALIVE_RESET, "which resets such handshakes"),
+        ("proxyless", CAUSE_PROXY_BYPASS, "connected directly although HTTPS_PROXY names a proxy"),
+        ("untrusting", CAUSE_TLS_TRUST, "does not trust the harness CA"),
+        ("idle-60", CAUSE_KEEPALIVE_IDLE, "armed 60s, expected 30s"),
+        ("so-keepalive-only", CAUSE_KEEPALIVE_KERNEL_DEFAULT, f"armed {kernel_default_idle()}s"),
+        ("no-keepalive", CAUSE_KEEPALIVE_OFF, "did not arm TCP keepalive"),
+        ("raising", CAUSE_FACTORY_RAISED, "ValueError("),
+        ("always-proxied", CAUSE_UNEXPECTED_PROXY, "sent this request to the proxy"),
     ],
 )
-def test_known_bad_factory_is_named(diagnoses: dict[str, Diagnosis], name: str, cause: str) -> None:
+def test_each_bad_factory_gets_the_cause_it_shows(
+    diagnoses: dict[str, Diagnosis], name: str, cause: str, words: str
+) -> None:
+    """Every failed row names the one cause that matches the observation, and the summary counts
+    that cause (``N x <cause>``), nothing else."""
     result = diagnoses[name]
-    assert not result.ok
-    assert list(result.causes()) == [cause], render(result)
-    assert cause in render(result)
+    failed = failed_rows(result)
+    assert failed, render(result)
+    assert result.causes() == {cause: len(failed)}, render(result)
+    for row in failed:
+        assert row.kind == cause
+        assert row.cause is not None and row.cause.startswith(f"{cause}: ")
+        assert words in row.cause, row.cause
+        assert "promised" not in row.cause
+    assert f"  {len(failed)} x {cause}" in render(result).splitlines()
+
+
+def test_idle_mismatch_rows_are_the_direct_non_codex_ones(diagnoses: dict[str, Diagnosis]) -> None:
+    rows = diagnoses["idle-60"].rows
+    codex = {e.id for fixture in load_fixtures() for e in fixture.endpoints if e.codex}
+    assert {row.endpoint for row in rows if not row.ok} == {row.endpoint for row in rows} - codex
+    assert all("keepalive 60s" in row.observed for row in rows if not row.ok)
 
 
 def test_regressed_fails_only_direct_codex_rows(diagnoses: dict[str, Diagnosis]) -> None:
@@ -75,22 +240,215 @@ def test_regressed_fails_only_direct_codex_rows(diagnoses: dict[str, Diagnosis])
     assert {condition for _, condition in failed} == {"direct"}
 
 
+def test_keepalive_not_judged_still_judges_codex(diagnoses: dict[str, Diagnosis]) -> None:
+    """With keepalive off, a client that arms keepalive for Codex still fails the Codex rows."""
+    judged = {
+        (r.endpoint, r.mode) for r in failed_rows(diagnoses["regressed"]) if r.condition == "direct"
+    }
+    unjudged = {(r.endpoint, r.mode) for r in failed_rows(diagnoses["regressed-not-judged"])}
+    assert unjudged == judged
+
+
+def test_factory_that_raises_fails_its_rows_only(diagnoses: dict[str, Diagnosis]) -> None:
+    result = diagnoses["raising"]
+    failed = {(row.endpoint, row.mode, row.cause) for row in failed_rows(result)}
+    conditions = len(load_conditions())
+    assert failed == {
+        (
+            "openrouter@https://openrouter.ai/api/v1",
+            "sync",
+            "factory raised: ValueError('no client for openrouter')",
+        ),
+        (
+            "custom@https://llm.example.test/v1",
+            "async",
+            "factory raised: ValueError('no async client for llm.example.test')",
+        ),
+    }
+    assert len(failed_rows(result)) == 2 * conditions
+    assert len(result.rows) == len(diagnoses["reference"].rows)
+    assert all(row.outcome.startswith("factory raised ValueError(") for row in failed_rows(result))
+
+
+def test_factory_that_returns_no_client_fails_its_rows_only(
+    diagnoses: dict[str, Diagnosis],
+) -> None:
+    failed = failed_rows(diagnoses["wrong-type"])
+    assert {(row.endpoint, row.mode) for row in failed} == {
+        ("openrouter@https://openrouter.ai/api/v1", "sync"),
+        ("openrouter@https://openrouter.ai/api/v1", "async"),
+    }
+    assert {row.cause for row in failed} == {
+        "other: the client factory returned Client; expected openai.OpenAI",
+        "other: the client factory returned AsyncClient; expected openai.AsyncOpenAI",
+    }
+
+
+def test_report_says_which_expectation_was_in_force(diagnoses: dict[str, Diagnosis]) -> None:
+    default = diagnoses["reference"]
+    assert default.as_json()["keepalive"] == {
+        "judged": True,
+        "idle_seconds": 30,
+        "source": "default",
+    }
+    assert "keepalive required, idle 30s (from default)" in render(default).splitlines()[-1]
+    off = diagnoses["no-keepalive-not-judged"]
+    assert off.as_json()["keepalive"]["judged"] is False
+    assert "keepalive not judged" in render(off).splitlines()[-1]
+    sixty = diagnoses["idle-60-expected-60"].as_json()["keepalive"]
+    assert sixty["idle_seconds"] == 60
+
+
 def test_json_report_round_trips(diagnoses: dict[str, Diagnosis]) -> None:
     report = json.loads(json.dumps(diagnoses["regressed"].as_json()))
     assert report["ok"] is False
-    assert report["causes"] == {"keepalive-sensitive origin": report["failed"]}
+    assert report["causes"] == {CAUSE_KEEPALIVE_RESET: report["failed"]}
     assert len(report["rows"]) == report["total"]
+    assert {row["kind"] for row in report["rows"] if not row["ok"]} == {CAUSE_KEEPALIVE_RESET}
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "harness", "diagnose", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+# Hand-made results: one per cause, to pin the wording without a network.
+
+NON_CODEX = Endpoint("openrouter", "https://openrouter.ai/api/v1", False, "openrouter")
+CODEX = Endpoint("openai-codex", "https://chatgpt.com/backend-api/codex", True, "chatgpt-codex")
+SERVED = Outcome(status=200, body=["gpt-4o-mini"])
+RESET = Outcome(cause="ECONNRESET", error="APIConnectionError('Connection error.')")
+PROXY_ENV = {"HTTPS_PROXY": "http://127.0.42.1:3128"}
 
 
-def test_cli_exit_codes() -> None:
-    good = cli("--json", "harness.targets.reference:factory")
-    assert good.returncode == 0, good.stderr
-    assert json.loads(good.stdout)["ok"] is True
-    missing = cli("harness.targets.nope:factory")
-    assert missing.returncode == 2
-    assert "cannot import harness.targets.nope" in missing.stderr
+def seen(
+    armed: bool, idle: int | None = None, *, direct: bool = True, action: str = "serve"
+) -> Observation:
+    return Observation(
+        origin="openrouter",
+        peer=("127.0.0.1", 50000),
+        listen=("127.0.43.1", 40000),
+        tls=True,
+        sni="openrouter.ai",
+        alpn=("http/1.1",),
+        keepalive=KeepaliveState(armed, idle, "sock_diag"),
+        direct=direct,
+        action=action,
+        rule="test",
+        decide_ms=0.1,
+    )
+
+
+def tunnel(host: str) -> Tunnel:
+    return Tunnel(("127.0.0.1", 50001), host, 443, KeepaliveState(False, None, "sock_diag"), 200)
+
+
+def result(
+    outcome: Outcome,
+    *observations: Observation,
+    endpoint: Endpoint = NON_CODEX,
+    tunnels: tuple[Tunnel, ...] = (),
+    environ: dict[str, str] | None = None,
+) -> Result:
+    call = Call.REPORT if endpoint.codex else Call.MODELS
+    return Result(endpoint, call, False, outcome, observations, tunnels, "test", environ or {})
+
+
+EXPECT_30 = KeepaliveExpectation(30)
+
+
+@pytest.mark.parametrize(
+    "scenario, kind, words",
+    [
+        (result(SERVED, seen(False)), CAUSE_KEEPALIVE_OFF, "expected idle 30s"),
+        (result(SERVED, seen(True, 60)), CAUSE_KEEPALIVE_IDLE, "armed 60s, expected 30s"),
+        (result(SERVED, seen(True, 10)), CAUSE_KEEPALIVE_IDLE, "armed 10s, expected 30s"),
+        (
+            result(SERVED, seen(True, kernel_default_idle())),
+            CAUSE_KEEPALIVE_KERNEL_DEFAULT,
+            f"armed {kernel_default_idle()}s, the kernel default",
+        ),
+        (
+            result(RESET, seen(True, 30, action="reset"), endpoint=CODEX),
+            CAUSE_KEEPALIVE_RESET,
+            "armed TCP keepalive on its connection to chatgpt-codex",
+        ),
+        (
+            result(SERVED, seen(True, 30), environ=PROXY_ENV),
+            CAUSE_PROXY_BYPASS,
+            "HTTPS_PROXY names a proxy",
+        ),
+        (
+            result(SERVED, seen(True, 30, direct=False), tunnels=(tunnel("openrouter.ai"),)),
+            CAUSE_UNEXPECTED_PROXY,
+            "sent this request to the proxy",
+        ),
+        (
+            result(Outcome(cause="TLS_VERIFY", error="APIConnectionError()")),
+            CAUSE_TLS_TRUST,
+            "does not trust the harness CA",
+        ),
+        (
+            result(Outcome(status=500, body={}), seen(True, 30)),
+            CAUSE_OTHER,
+            "expected 200, got 500",
+        ),
+    ],
+)
+def test_cause_matches_the_observation(scenario: Result, kind: str, words: str) -> None:
+    verdict = judge(scenario, Expectation.of(scenario.endpoint, scenario.environ, EXPECT_30))
+    assert not verdict.ok
+    assert verdict.kind == kind
+    assert verdict.cause is not None and verdict.cause.startswith(f"{kind}: ")
+    assert words in verdict.cause
+    assert f"likely cause: {verdict.cause}" in verdict.explain(scenario)
+
+
+def test_keepalive_idle_cause_gives_both_numbers_in_the_suite_message() -> None:
+    scenario = result(SERVED, seen(True, 60))
+    verdict = judge(scenario, Expectation.of(NON_CODEX, {}, EXPECT_30))
+    message = verdict.explain(scenario)
+    assert "keepalive armed, idle 60s" in message  # what the origin saw
+    assert "likely cause: keepalive idle mismatch: armed 60s, expected 30s" in message
+    assert "not arm" not in message and "promised" not in message
+
+
+@pytest.mark.parametrize("observed", [seen(False), seen(True, 60), seen(True, 7200)])
+def test_keepalive_not_judged(observed: Observation) -> None:
+    scenario = result(SERVED, observed)
+    assert judge(scenario, Expectation.of(NON_CODEX, {}, KeepaliveExpectation(None))).ok
+
+
+def test_keepalive_at_the_expected_idle_passes() -> None:
+    scenario = result(SERVED, seen(True, 60))
+    assert judge(scenario, Expectation.of(NON_CODEX, {}, KeepaliveExpectation(60))).ok
+
+
+def test_factory_raised_and_deadline_wording() -> None:
+    raised = factory_raised(ValueError("boom"))
+    assert (raised.ok, raised.kind, raised.cause) == (
+        False,
+        CAUSE_FACTORY_RAISED,
+        "factory raised: ValueError('boom')",
+    )
+    cause = deadline_cause("building the client", NON_CODEX.id, 10)
+    assert cause == f"deadline: building the client for {NON_CODEX.id} took over 10 s"
+    assert deadline("connecting", NON_CODEX.id, 2.5).kind == CAUSE_DEADLINE
+
+
+def test_cause_names_are_distinct_and_colon_free() -> None:
+    """Summaries count by name and full causes read ``<name>: ...``."""
+    assert len(set(CAUSES)) == len(CAUSES)
+    assert all(":" not in name for name in CAUSES)
+
+
+def test_summary_counts_by_cause_name() -> None:
+    def row(kind: str | None, ok: bool = False) -> Row:
+        cause = None if kind is None else f"{kind}: detail: with colons"
+        return Row("e", "sync", "direct", "", "", ok, (), cause, kind=kind)
+
+    rows = (
+        row(CAUSE_KEEPALIVE_IDLE),
+        row(CAUSE_KEEPALIVE_IDLE),
+        row(CAUSE_KEEPALIVE_OFF),
+        row(None, True),
+    )
+    diagnosis = Diagnosis("f", rows, 0.0)
+    assert diagnosis.causes() == {CAUSE_KEEPALIVE_IDLE: 2, CAUSE_KEEPALIVE_OFF: 1}
+    lines = render(diagnosis).splitlines()
+    assert "  2 x keepalive idle mismatch" in lines and "  1 x keepalive off" in lines

@@ -31,6 +31,7 @@ from typing import Any
 import openai
 
 from harness.environ import scoped_environ
+from harness.errors import HarnessError
 from harness.targets.reference import is_codex_backend
 
 DISTRIBUTION = "hermes-agent"
@@ -47,7 +48,7 @@ except importlib.metadata.PackageNotFoundError:
     ) from None
 
 
-class HermesUnavailable(RuntimeError):
+class HermesUnavailable(HarnessError, RuntimeError):
     """The installed release has no construction path for what was asked."""
 
 
