@@ -12,13 +12,18 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
+from harness.deadline import PHASE_BUILD, DeadlineExceeded, PhaseClock
 from harness.environ import CA_VARIABLES, PROXY_VARIABLES, scoped_environ
 from harness.errors import HarnessError
+from harness.routing import Router
 
 DEFAULT_FACTORY = "harness.targets.reference:factory"
 ENV_VAR = "HARNESS_CLIENT_FACTORY"
 
 ClientFactory = Callable[..., Any]
+#: The call vetting makes: a real provider's name and URL, a key that is clearly not one.
+PROBE = ("openai", "https://api.openai.com/v1", "harness-probe-key")
 
 
 class FactoryError(HarnessError, RuntimeError):
@@ -56,28 +61,57 @@ async def _await(awaitable: Any) -> None:
     await awaitable
 
 
-def vet_factory(spec: str, factory: ClientFactory) -> None:
-    """Build one sync and one async client and check their types; nothing touches the network.
+def vet_factory(spec: str, factory: ClientFactory, *, deadline: float = DEFAULT_DEADLINE) -> None:
+    """Build one sync and one async client and check their types, before any test runs.
 
-    The caller's proxy and CA variables are set aside meanwhile, as they are in every scenario:
-    a junk ``SSL_CERT_FILE`` or proxy URL in the shell must not pass for a broken factory.
+    Building a client must not touch the network, and vetting runs under the same guards as a
+    scenario: routing with no origins (an off-machine lookup or connect is refused, and recorded
+    even if the factory catches the error), the phase deadline, and the caller's proxy and CA
+    variables set aside (a junk ``SSL_CERT_FILE`` or proxy URL in the shell must not pass for a
+    broken factory).
     """
-    with scoped_environ(unset=(*PROXY_VARIABLES, *CA_VARIABLES)):
-        _vet(spec, factory)
+    import openai  # importing the SDK is not the factory's time
 
-
-def _vet(spec: str, factory: ClientFactory) -> None:
-    import openai
-
-    probe = ("openai", "https://api.openai.com/v1", "harness-probe-key")
-    for async_client, expected in ((False, openai.OpenAI), (True, openai.AsyncOpenAI)):
+    router = Router()
+    failure: FactoryError | None = None
+    with (
+        scoped_environ(unset=(*PROXY_VARIABLES, *CA_VARIABLES)),
+        router.active(),
+        PhaseClock(deadline) as clock,
+    ):
         try:
-            client = factory(*probe, async_client=async_client)
+            _vet(spec, factory, clock, openai)
+        except FactoryError as exc:
+            failure = exc
+        except DeadlineExceeded:
+            pass  # recorded on the clock, also when the factory swallowed it
+    refused = router.refusals()
+    if refused:
+        raise FactoryError(
+            f"client factory {spec!r} tried to reach the network while building its clients "
+            f"(nothing may leave the machine): {'; '.join(refused)}"
+        )
+    if clock.breached is not None:
+        raise FactoryError(
+            f"client factory {spec!r}: deadline: {clock.breached.phase} took over "
+            f"{deadline:g} s while vetting it (factory{PROBE!r})"
+        )
+    if failure is not None:
+        raise failure
+
+
+def _vet(spec: str, factory: ClientFactory, clock: PhaseClock, openai: Any) -> None:
+    for async_client, expected in ((False, openai.OpenAI), (True, openai.AsyncOpenAI)):
+        clock.start(PHASE_BUILD)
+        try:
+            client = factory(*PROBE, async_client=async_client)
         except Exception as exc:
             raise FactoryError(
                 f"client factory {spec!r} raised {exc!r} when called as "
-                f"factory{probe!r}, async_client={async_client}"
+                f"factory{PROBE!r}, async_client={async_client}"
             ) from exc
+        finally:
+            clock.stop()
         if not isinstance(client, expected):
             if hasattr(client, "close"):
                 _close(client)

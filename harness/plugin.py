@@ -19,6 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
+from harness.deadline import ENV_VAR as DEADLINE_ENV
+from harness.deadline import INI_KEY as DEADLINE_INI
+from harness.deadline import OPTION as DEADLINE_OPTION
+from harness.deadline import parse_deadline
 from harness.errors import HarnessError
 from harness.expectation import (
     DEFAULT_IDLE_SECONDS,
@@ -72,6 +77,7 @@ class Setting:
 
 _FACTORY_KEY = pytest.StashKey[Setting]()
 _KEEPALIVE_KEY = pytest.StashKey[tuple[KeepaliveExpectation, str]]()
+_DEADLINE_KEY = pytest.StashKey[float]()
 _LOADED_FACTORY_KEY = pytest.StashKey["ClientFactory"]()
 _FIXTURES_KEY = pytest.StashKey["list[Fixture]"]()
 _LEAKS_KEY = pytest.StashKey[Any]()
@@ -109,7 +115,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"directory of origin files, with conditions/ beside them (ini {FIXTURES_INI}, "
         f"env {FIXTURES_ENV}; default: the packaged ones)",
     )
+    group.addoption(
+        DEADLINE_OPTION,
+        dest="harness_deadline",
+        default=None,
+        metavar="SECONDS",
+        help="limit on each phase of a scenario (building the client, connecting, waiting for "
+        f"the response) and on vetting the factory (ini {DEADLINE_INI}, env {DEADLINE_ENV}; "
+        f"default {DEFAULT_DEADLINE:g})",
+    )
     parser.addini(FACTORY_INI, "client factory (MODULE:ATTR) the harness suites judge")
+    parser.addini(DEADLINE_INI, "limit in seconds on each phase of a harness scenario")
     parser.addini(IDLE_INI, "keepalive idle seconds non-Codex clients must arm, or 'off'")
     parser.addini(FIXTURES_INI, "directory of the harness's origin files")
 
@@ -150,6 +166,14 @@ def pytest_configure(config: pytest.Config) -> None:
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_KEEPALIVE_KEY] = (expectation, idle.source)
+    limit = _setting(config, "harness_deadline", DEADLINE_OPTION, DEADLINE_INI, DEADLINE_ENV)
+    try:
+        deadline = (
+            DEFAULT_DEADLINE if limit.value is None else parse_deadline(limit.value, limit.source)
+        )
+    except HarnessError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[_DEADLINE_KEY] = deadline
     factory = _setting(config, "harness_client_factory", FACTORY_OPTION, FACTORY_INI, FACTORY_ENV)
     config.stash[_FACTORY_KEY] = factory
     if factory.value is not None:
@@ -167,7 +191,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     expectation, source = config.stash[_KEEPALIVE_KEY]
     return [
         f"transport-harness: client factory {factory.value} (from {factory.source}); "
-        f"{expectation.describe()} (from {source})"
+        f"{expectation.describe()} (from {source}); "
+        f"deadline {config.stash[_DEADLINE_KEY]:g}s per phase"
     ]
 
 
@@ -181,7 +206,7 @@ def _factory(config: pytest.Config) -> ClientFactory:
             raise pytest.UsageError(f"transport-harness: {HOW_TO_NAME_A_FACTORY}")
         try:
             factory = load_factory(spec)
-            vet_factory(spec, factory)
+            vet_factory(spec, factory, deadline=config.stash[_DEADLINE_KEY])
         except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
         config.stash[_LOADED_FACTORY_KEY] = factory
@@ -292,6 +317,12 @@ def harness_keepalive_expectation(pytestconfig: pytest.Config) -> KeepaliveExpec
 
 
 @pytest.fixture(scope="session")
+def harness_deadline(pytestconfig: pytest.Config) -> float:
+    """Seconds each phase of a scenario may take (``--harness-deadline``)."""
+    return pytestconfig.stash[_DEADLINE_KEY]
+
+
+@pytest.fixture(scope="session")
 def harness_fixtures(pytestconfig: pytest.Config) -> list[Fixture]:
     """Every origin file of the run, validated."""
     return harness_fixture_set(pytestconfig)
@@ -390,9 +421,13 @@ def harness_observations(harness_network: Network) -> ObservationLog:
 
 
 @pytest.fixture(scope="session")
-def harness_drive(harness_network: Network, harness_client_factory: ClientFactory) -> Drive:
-    """``harness_drive(endpoint, call, async_client=False)`` runs one scenario and returns its
-    :class:`~harness.scenario.Result`."""
+def harness_drive(
+    harness_network: Network, harness_client_factory: ClientFactory, harness_deadline: float
+) -> Drive:
+    """``harness_drive(endpoint, call, async_client=False)`` runs one scenario, each phase
+    bounded by ``harness_deadline``, and returns its :class:`~harness.scenario.Result`."""
     from harness.scenario import drive
 
-    return functools.partial(drive, harness_network, harness_client_factory)
+    return functools.partial(
+        drive, harness_network, harness_client_factory, deadline=harness_deadline
+    )

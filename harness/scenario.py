@@ -238,7 +238,7 @@ def _deadline_outcome(
     mode = "async" if async_client else "sync"
     return Outcome(
         cause=DEADLINE_CAUSE,
-        error=f"deadline: {phase} took longer than {breach.seconds:g}s ({endpoint.id}, {mode})",
+        error=f"{phase} for {endpoint.id} ({mode}) took over {breach.seconds:g} s",
     )
 
 

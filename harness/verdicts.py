@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from harness.expectation import KeepaliveExpectation
 from harness.fixtures import Endpoint
 from harness.kernel import KeepaliveState
-from harness.scenario import Call, Result
+from harness.scenario import DEADLINE_CAUSE, Call, Result
 
 STREAM_EVENTS = ("response.created", "response.output_text.delta", "response.completed")
 
@@ -35,6 +35,7 @@ CAUSE_UNEXPECTED_PROXY = "unexpected proxy"
 CAUSE_TLS_TRUST = "TLS trust"
 CAUSE_FACTORY_RAISED = "factory raised"
 CAUSE_DEADLINE = "deadline"
+CAUSE_EGRESS = "network egress"
 CAUSE_OTHER = "other"
 CAUSES = (
     CAUSE_KEEPALIVE_OFF,
@@ -46,6 +47,7 @@ CAUSES = (
     CAUSE_TLS_TRUST,
     CAUSE_FACTORY_RAISED,
     CAUSE_DEADLINE,
+    CAUSE_EGRESS,
     CAUSE_OTHER,
 )
 #: One line per cause, for ``diagnose --help`` and the docs.
@@ -59,6 +61,7 @@ CAUSE_SUMMARIES = {
     CAUSE_TLS_TRUST: "the client does not trust the session CA (SSL_CERT_FILE)",
     CAUSE_FACTORY_RAISED: "the factory raised building this client",
     CAUSE_DEADLINE: "a phase of the scenario took longer than its limit",
+    CAUSE_EGRESS: "the code under test looked up or connected to something off the machine",
     CAUSE_OTHER: "anything else (the first problem is quoted)",
 }
 
@@ -172,8 +175,15 @@ def _keepalive_problem(state: KeepaliveState, idle: int) -> str | None:
 
 
 def judge(result: Result, expect: Expectation) -> Verdict:
-    problems: list[str] = []
     outcome = result.outcome
+    if result.egress:  # a failure even when the code under test caught the error and carried on
+        refused = "; ".join(result.egress)
+        return failed(
+            CAUSE_EGRESS, refused, f"the code under test tried to leave the machine: {refused}"
+        )
+    if outcome.cause == DEADLINE_CAUSE:
+        return failed(CAUSE_DEADLINE, outcome.error or "a phase ran past its limit")
+    problems: list[str] = []
     host = (urlsplit(result.endpoint.base_url).hostname or "").lower()
     tunnels = [t for t in result.tunnels if t.host.lower() == host]
     direct = [o for o in result.observations if o.direct]

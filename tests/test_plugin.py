@@ -98,7 +98,7 @@ def test_header_names_the_factory_and_where_it_came_from(
     result.stdout.fnmatch_lines(
         [
             f"transport-harness: client factory {REFERENCE} (from {shown}); "
-            "keepalive not judged (from --keepalive-idle)"
+            "keepalive not judged (from --keepalive-idle); deadline 10s per phase"
         ]
     )
 
@@ -114,7 +114,7 @@ def test_option_wins_over_ini_and_environment(
     result.stdout.fnmatch_lines(
         [
             f"*client factory {REFERENCE} (from --client-factory); keepalive required, idle 45s "
-            "(from ini harness_keepalive_idle)"
+            "(from ini harness_keepalive_idle); deadline 10s per phase"
         ]
     )
 

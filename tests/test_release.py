@@ -291,7 +291,8 @@ def test_adopter_project_passes_from_its_own_directory(fresh_env: FreshEnv, tmp_
     assert result.returncode == 0, output
     assert (
         "transport-harness: client factory myproject.clients:build_client "
-        "(from ini harness_client_factory); keepalive required, idle 30s (from default)"
+        "(from ini harness_client_factory); keepalive required, idle 30s (from default); "
+        "deadline 10s per phase"
     ) in output, output
     counts = re.search(r"(\d+) passed", output)
     assert counts and int(counts[1]) >= 200 and " failed" not in output, output
