@@ -18,6 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness.conditions import load_conditions
+from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
+from harness.deadline import ENV_VAR as DEADLINE_ENV
+from harness.deadline import parse_deadline
 from harness.diagnose import diagnose, render
 from harness.errors import HarnessError, UsageInputError
 from harness.expectation import (
@@ -227,6 +230,14 @@ def keepalive_expectation(given: str | None) -> tuple[KeepaliveExpectation, str]
     return KeepaliveExpectation(), "default"
 
 
+def phase_deadline(given: str | None) -> float:
+    """Seconds per phase: the option, else the environment variable, else the default."""
+    if given is not None:
+        return parse_deadline(given, "--deadline")
+    from_env = os.environ.get(DEADLINE_ENV, "")
+    return parse_deadline(from_env, DEADLINE_ENV) if from_env else DEFAULT_DEADLINE
+
+
 def _write(path: str, document: str) -> None:
     target = Path(path)
     try:
@@ -238,13 +249,20 @@ def _write(path: str, document: str) -> None:
 
 def diagnose_command(args: argparse.Namespace) -> int:
     keepalive, source = keepalive_expectation(args.keepalive_idle)
+    deadline = phase_deadline(args.deadline)
     directory = _fixture_dir(args)
     fixtures = load_fixtures(directory)
     conditions = load_conditions(directory / "conditions")
     factory = load_factory(args.factory)
-    vet_factory(args.factory, factory)
+    vet_factory(args.factory, factory, deadline=deadline)
     result = diagnose(
-        args.factory, factory, fixtures, conditions, keepalive=keepalive, keepalive_source=source
+        args.factory,
+        factory,
+        fixtures,
+        conditions,
+        keepalive=keepalive,
+        keepalive_source=source,
+        deadline=deadline,
     )
     document = json.dumps(result.as_json(), indent=2)
     if args.output:
@@ -342,6 +360,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="idle time non-Codex connections must arm TCP keepalive with, or "
         f"'{NOT_JUDGED}' to leave keepalive unjudged (Codex, proxy and NO_PROXY still are); "
         f"default: ${ENV_VAR}, else {DEFAULT_IDLE_SECONDS}",
+    )
+    judge.add_argument(
+        "--deadline",
+        metavar="SECONDS",
+        help="limit on each phase of every scenario (building the client, connecting, waiting "
+        f"for the response) and on vetting the factory; a breach fails that row; default: "
+        f"${DEADLINE_ENV}, else {DEFAULT_DEADLINE:g}",
     )
     judge.add_argument("--json", action="store_true", help="print the report as JSON")
     judge.add_argument(

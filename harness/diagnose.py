@@ -18,6 +18,7 @@ from typing import Any
 import openai
 
 from harness.conditions import Condition, load_conditions
+from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
 from harness.expectation import KeepaliveExpectation
 from harness.factory import ClientFactory
 from harness.fixtures import Endpoint, Fixture
@@ -166,11 +167,13 @@ def diagnose(
     *,
     keepalive: KeepaliveExpectation | None = None,
     keepalive_source: str = "default",
+    deadline: float = DEFAULT_DEADLINE,
 ) -> Diagnosis:
     """Drive ``factory`` through every endpoint, sync and async, under every condition.
 
     ``keepalive`` is the expectation non-Codex endpoints are judged against (default: required,
-    idle 30 s); ``keepalive_source`` says where it came from, for the report.
+    idle 30 s); ``keepalive_source`` says where it came from, for the report. Each phase of each
+    scenario gets ``deadline`` seconds; a breach fails that row and the run goes on.
     """
     started = time.perf_counter()
     keepalive = keepalive if keepalive is not None else KeepaliveExpectation()
@@ -197,6 +200,7 @@ def diagnose(
                                 call,
                                 async_client=async_client,
                                 condition=condition,
+                                deadline=deadline,
                             )
                         except unittest.SkipTest as exc:  # the factory has no such client
                             rows.append(_skipped(endpoint, mode, condition, str(exc)))
