@@ -21,11 +21,12 @@ from harness.conditions import Condition, load_conditions
 from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
 from harness.expectation import KeepaliveExpectation
 from harness.factory import ClientFactory
-from harness.fixtures import Endpoint, Fixture
+from harness.fixtures import Fixture
+from harness.matrix import Scenario, replies_by_origin, scenarios
 from harness.origins import Network
 from harness.pki import Authority
-from harness.scenario import Call, Result, drive
-from harness.verdicts import CAUSE_OTHER, Expectation, Verdict, factory_raised, failed, judge
+from harness.scenario import Result, drive
+from harness.verdicts import CAUSE_OTHER, Verdict, factory_raised, failed, judge
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ class Row:
     cause: str | None
     skipped: bool = False
     kind: str | None = None  # the cause's CAUSE_* name
+    scenario: str = ""  # the matrix scenario's id, as the split suite names its case
+    setting: str = "direct"  # the condition or proxy variables the scenario set
+    call: str = ""
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,30 +137,22 @@ def _observed(result: Result) -> str:
     return "; ".join(parts) or "nothing reached the origin"
 
 
-def _skipped(endpoint: Endpoint, mode: str, condition: Condition, reason: str) -> Row:
-    return Row(endpoint.id, mode, condition.name, f"skipped: {reason}", "", True, (), None, True)
-
-
-def _reply(fixture: Fixture, endpoint: Endpoint) -> tuple[int, Any] | None:
-    if endpoint.codex and fixture.report is not None and "default" in fixture.report.outcomes:
-        recorded = fixture.report.outcomes["default"]
-        return None if recorded.status is None else (recorded.status, recorded.body)
-    return None
-
-
-def _row(
-    endpoint: Endpoint, mode: str, condition: Condition, outcome: str, observed: str, v: Verdict
-) -> Row:
+def _row(scenario: Scenario, outcome: str, observed: str, verdict: Verdict, **extra: Any) -> Row:
     return Row(
-        endpoint=endpoint.id,
-        mode=mode,
-        condition=condition.name,
+        endpoint=scenario.endpoint.id,
+        mode=scenario.mode,
+        condition=scenario.condition.name,
         outcome=outcome,
         observed=observed,
-        ok=v.ok,
-        problems=v.problems,
-        cause=v.cause,
-        kind=v.kind,
+        ok=verdict.ok,
+        problems=verdict.problems,
+        cause=verdict.cause,
+        kind=verdict.kind,
+        scenario=scenario.id,
+        setting=scenario.label,
+        call=scenario.call.value,
+        categories=scenario.categories(),
+        **extra,
     )
 
 
@@ -169,7 +166,8 @@ def diagnose(
     keepalive_source: str = "default",
     deadline: float = DEFAULT_DEADLINE,
 ) -> Diagnosis:
-    """Drive ``factory`` through every endpoint, sync and async, under every condition.
+    """Drive ``factory`` through every scenario of the matrix (:mod:`harness.matrix`, the same
+    cases the split suite runs), one row each.
 
     ``keepalive`` is the expectation non-Codex endpoints are judged against (default: required,
     idle 30 s); ``keepalive_source`` says where it came from, for the report. Each phase of each
@@ -178,63 +176,50 @@ def diagnose(
     started = time.perf_counter()
     keepalive = keepalive if keepalive is not None else KeepaliveExpectation()
     conditions = conditions if conditions is not None else load_conditions()
+    replies = replies_by_origin(fixtures)
     build = _guarded(factory)
     rows: list[Row] = []
     with (
         tempfile.TemporaryDirectory(prefix="harness-diagnose-") as scratch,
         Network(fixtures, Authority(Path(scratch))) as network,
     ):
-        for condition in conditions:
-            environ = condition.environ(network.proxy.url)
-            for fixture in fixtures:
-                for endpoint in fixture.endpoints:
-                    call = Call.REPORT if endpoint.codex else Call.MODELS
-                    expect = Expectation.of(endpoint, environ, keepalive, _reply(fixture, endpoint))
-                    for async_client in (False, True):
-                        mode = "async" if async_client else "sync"
-                        try:
-                            result = drive(
-                                network,
-                                build,
-                                endpoint,
-                                call,
-                                async_client=async_client,
-                                condition=condition,
-                                deadline=deadline,
-                            )
-                        except unittest.SkipTest as exc:  # the factory has no such client
-                            rows.append(_skipped(endpoint, mode, condition, str(exc)))
-                            continue
-                        except _FactoryFailed as failure:
-                            observed = "nothing: no client was built"
-                            rows.append(
-                                _row(
-                                    endpoint,
-                                    mode,
-                                    condition,
-                                    failure.outcome,
-                                    observed,
-                                    failure.verdict,
-                                )
-                            )
-                            continue
-                        verdict = judge(result, expect)
-                        outcome = result.outcome.describe()
-                        rows.append(
-                            _row(endpoint, mode, condition, outcome, _observed(result), verdict)
-                        )
+        proxy_url = network.proxy.url
+        for scenario in scenarios(fixtures, conditions):
+            expect = scenario.expectation(keepalive, replies[scenario.endpoint.origin], proxy_url)
+            try:
+                result = drive(
+                    network,
+                    build,
+                    scenario.endpoint,
+                    scenario.call,
+                    async_client=scenario.async_client,
+                    condition=scenario.condition,
+                    environ=scenario.own_environ(proxy_url),
+                    deadline=deadline,
+                )
+            except unittest.SkipTest as exc:  # the factory has no such client
+                skipped = Verdict(True, (), None)
+                rows.append(_row(scenario, f"skipped: {exc}", "", skipped, skipped=True))
+                continue
+            except _FactoryFailed as failure:
+                observed = "nothing: no client was built"
+                rows.append(_row(scenario, failure.outcome, observed, failure.verdict))
+                continue
+            verdict = judge(result, expect)
+            rows.append(_row(scenario, result.outcome.describe(), _observed(result), verdict))
     return Diagnosis(spec, tuple(rows), time.perf_counter() - started, keepalive, keepalive_source)
 
 
 def render(diagnosis: Diagnosis) -> str:
     """A fixed-width table, one row per scenario, then a summary naming the causes and the
     keepalive expectation that was in force."""
-    headers = ("endpoint", "mode", "condition", "client got", "observed", "verdict")
+    headers = ("endpoint", "mode", "setting", "call", "client got", "observed", "verdict")
     table = [
         (
             row.endpoint,
             row.mode,
-            row.condition,
+            row.setting,
+            row.call,
             row.outcome[:48],
             row.observed[:70],
             "skipped" if row.skipped else "ok" if row.ok else f"FAIL: {row.cause}",

@@ -64,6 +64,8 @@ ENDPOINT_FIXTURES = (
     "harness_non_codex_https_endpoint",
 )
 MODE_FIXTURE = "harness_async_client"
+SCENARIO_FIXTURE = "harness_scenario"
+CATEGORIES_PROPERTY = "harness_categories"
 FACTORY_FIXTURE = "harness_client_factory"
 
 
@@ -82,6 +84,7 @@ _LOADED_FACTORY_KEY = pytest.StashKey["ClientFactory"]()
 _FIXTURES_KEY = pytest.StashKey["list[Fixture]"]()
 _LEAKS_KEY = pytest.StashKey[Any]()
 _DATA_ERROR_KEY = pytest.StashKey[str]()
+_CONDITIONS_KEY = pytest.StashKey["list[Condition]"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -155,6 +158,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "harness_fault(origin, *rules): apply fault rules (fixture syntax) at an origin's gate",
+    )
+    config.addinivalue_line(
+        "markers",
+        "harness_categories(*names): categories a generated case reports in the JUnit "
+        "property harness_categories (matrix cases report their scenario's)",
     )
     idle = _setting(config, "harness_keepalive_idle", IDLE_OPTION, IDLE_INI, IDLE_ENV)
     try:
@@ -270,9 +278,66 @@ def harness_fixture_set(config: pytest.Config) -> list[Fixture]:
     return config.stash[_FIXTURES_KEY]
 
 
+def harness_condition_set(config: pytest.Config) -> list[Condition]:
+    """The run's network conditions (``conditions/`` beside the origin files), loaded once."""
+    if _CONDITIONS_KEY not in config.stash:
+        from harness.conditions import load_conditions
+
+        try:
+            directory = harness_fixture_dir(config) / "conditions"
+            config.stash[_CONDITIONS_KEY] = load_conditions(directory)
+        except HarnessError as exc:
+            raise pytest.UsageError(f"harness conditions: {exc}") from None
+    return config.stash[_CONDITIONS_KEY]
+
+
+def _parametrize_scenarios(metafunc: pytest.Metafunc) -> None:
+    """``harness_scenario`` over the whole matrix, each case marked Codex or not."""
+    from harness.matrix import scenarios
+
+    try:
+        fixtures = harness_fixture_set(metafunc.config)
+        matrix = scenarios(fixtures, harness_condition_set(metafunc.config))
+    except pytest.UsageError as exc:  # reported once, after collection
+        metafunc.config.stash[_DATA_ERROR_KEY] = str(exc)
+        matrix = []
+    params = [
+        pytest.param(
+            scenario,
+            id=scenario.id,
+            marks=pytest.mark.harness_codex
+            if scenario.endpoint.codex
+            else pytest.mark.harness_non_codex,
+        )
+        for scenario in matrix
+    ]
+    metafunc.parametrize(SCENARIO_FIXTURE, params)
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Categories as data on each harness case, for the JUnit report."""
+    callspec = getattr(item, "callspec", None)
+    scenario = callspec.params.get(SCENARIO_FIXTURE) if callspec is not None else None
+    if scenario is not None:
+        categories = list(scenario.categories())
+    else:
+        marker = item.get_closest_marker("harness_categories")
+        if marker is None:
+            return
+        categories = [str(name) for name in marker.args]
+    if callspec is not None and MODE_FIXTURE in callspec.params:
+        categories.append("async" if callspec.params[MODE_FIXTURE] else "sync")
+    elif scenario is not None:
+        categories.append(scenario.mode)
+    item.user_properties.append((CATEGORIES_PROPERTY, ",".join(categories)))
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize the ``harness_*_endpoint`` fixtures from the origin files and
-    ``harness_async_client`` over sync and async, for tests that request them (only those)."""
+    """Parametrize ``harness_scenario`` over the matrix, the ``harness_*_endpoint`` fixtures from
+    the origin files and ``harness_async_client`` over sync and async, for tests that request
+    them (only those)."""
+    if SCENARIO_FIXTURE in metafunc.fixturenames:
+        _parametrize_scenarios(metafunc)
     wanted = [name for name in ENDPOINT_FIXTURES if name in metafunc.fixturenames]
     if wanted:
         try:
@@ -331,13 +396,7 @@ def harness_fixtures(pytestconfig: pytest.Config) -> list[Fixture]:
 @pytest.fixture(scope="session")
 def harness_conditions(pytestconfig: pytest.Config) -> dict[str, Condition]:
     """Network conditions from ``conditions/`` beside the origin files, by name."""
-    from harness.conditions import load_conditions
-
-    try:
-        conditions = load_conditions(harness_fixture_dir(pytestconfig) / "conditions")
-    except HarnessError as exc:
-        raise pytest.UsageError(f"harness conditions: {exc}") from None
-    return {condition.name: condition for condition in conditions}
+    return {condition.name: condition for condition in harness_condition_set(pytestconfig)}
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,7 @@
-"""A loopback HTTP CONNECT proxy that records every tunnel.
+"""A loopback HTTP proxy that records every request it carries.
 
+``CONNECT host:port`` opens a tunnel (https URLs); an absolute-form request such as
+``GET http://host:port/path`` is forwarded as one request (plain-HTTP URLs under ``HTTP_PROXY``).
 It reaches origins from its own loopback source address, so a gate can tell a proxied connection
 from a direct one, and it asks the kernel whether the client's socket to the proxy has keepalive
 armed (the origin only ever sees the proxy's own socket). Requests are parsed with h11.
@@ -23,11 +25,25 @@ from harness.server import ConnectionServer, relay
 #: The proxy's upstream source address; gates treat connections from it as proxied.
 PROXY_SOURCE = "127.0.42.1"
 MAX_HEAD = 16384
+MAX_BODY = 1 << 20
+
+
+#: Hop-by-hop headers a forwarding proxy does not pass on (RFC 9110, section 7.6.1).
+HOP_BY_HOP = {
+    b"connection",
+    b"keep-alive",
+    b"proxy-connection",
+    b"proxy-authorization",
+    b"te",
+    b"trailer",
+    b"transfer-encoding",
+    b"upgrade",
+}
 
 
 @dataclass(frozen=True)
 class Tunnel:
-    """One CONNECT request as the proxy saw it."""
+    """One request the proxy carried: a CONNECT tunnel, or a forwarded plain-HTTP request."""
 
     peer: Address
     host: str
@@ -48,7 +64,8 @@ class Tunnel:
 
 
 class ConnectProxy(ConnectionServer):
-    """CONNECT-only proxy on 127.0.0.1; tunnels go wherever the router sends the target name."""
+    """Proxy on 127.0.0.1 (CONNECT tunnels and forwarded plain-HTTP requests); either goes
+    wherever the router sends the target name."""
 
     def __init__(
         self,
@@ -86,8 +103,94 @@ class ConnectProxy(ConnectionServer):
             client.settimeout(remaining)
             connection.receive_data(client.recv(MAX_HEAD))
 
+    def _upstream(self, host: str, port: int) -> socket.socket:
+        """A connection to where the router sends ``host:port``, from the proxy's address."""
+        destination = self.router.destination((self.router.resolve(host), port))
+        return socket.create_connection(
+            destination[:2], timeout=self._head_timeout, source_address=(self.source, 0)
+        )
+
+    def _request_body(self, client: socket.socket, connection: h11.Connection) -> bytes | None:
+        """The whole request body (bounded by the head timeout and MAX_BODY), or None."""
+        body = bytearray()
+        deadline = time.monotonic() + self._head_timeout
+        while True:
+            event = connection.next_event()
+            if isinstance(event, h11.Data):
+                body += event.data
+                if len(body) > MAX_BODY:
+                    return None
+            elif isinstance(event, h11.EndOfMessage):
+                return bytes(body)
+            elif event is h11.NEED_DATA:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                client.settimeout(remaining)
+                connection.receive_data(client.recv(MAX_HEAD))
+            else:
+                return None
+
+    def _forward(
+        self,
+        client: socket.socket,
+        connection: h11.Connection,
+        request: h11.Request,
+        peer: Address,
+        keepalive: KeepaliveState,
+    ) -> None:
+        """Forward one absolute-form plain-HTTP request; the reply ends the connection."""
+        method = request.method.decode("ascii", "replace")
+        target = request.target.decode("ascii", "replace")
+        url = urlsplit(target)
+        host, port = url.hostname or "", url.port or 80
+        if url.scheme.lower() != "http" or not host:
+            detail = f"{target}: expected CONNECT host:port or an absolute http:// URL"
+            self.log.append(Tunnel(peer, host or target, port, keepalive, 400, detail, method))
+            self._answer(client, connection, 400)
+            return
+        try:
+            body = self._request_body(client, connection)
+        except (OSError, h11.RemoteProtocolError):
+            return
+        if body is None:
+            self.log.append(Tunnel(peer, host, port, keepalive, 400, "unreadable body", method))
+            self._answer(client, connection, 400)
+            return
+        path = url.path or "/"
+        if url.query:
+            path += "?" + url.query
+        headers = [(n, v) for n, v in request.headers if n.lower() not in HOP_BY_HOP]
+        headers = [(n, v) for n, v in headers if n.lower() != b"content-length"]
+        headers += [(b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+        head = f"{method} {path} HTTP/1.1\r\n".encode("ascii") + b"".join(
+            name + b": " + value + b"\r\n" for name, value in headers
+        )
+        try:
+            upstream = self._upstream(host, port)
+        except (UnroutedHost, RoutingError, OSError) as exc:
+            self.log.append(Tunnel(peer, host, port, keepalive, 502, str(exc), method))
+            self._answer(client, connection, 502)
+            return
+        with upstream:
+            self.track(upstream)
+            self.log.append(Tunnel(peer, host, port, keepalive, 200, f"forwarded {path}", method))
+            try:
+                upstream.sendall(head + b"\r\n" + body)
+                upstream.settimeout(self._idle_timeout)
+                while not self.stopping.is_set():
+                    chunk = upstream.recv(65536)
+                    if not chunk:
+                        break
+                    client.sendall(chunk)
+            except OSError:
+                pass
+            finally:
+                self.forget(upstream)
+
     def _answer(self, client: socket.socket, connection: h11.Connection, status: int) -> None:
-        reason = b"Connection established" if status == 200 else b"Bad Gateway"
+        reasons = {200: b"Connection established", 400: b"Bad Request", 502: b"Bad Gateway"}
+        reason = reasons.get(status, b"Error")
         headers = [] if status == 200 else [(b"content-length", b"0"), (b"connection", b"close")]
         with contextlib.suppress(OSError, h11.LocalProtocolError):
             response = h11.Response(status_code=status, headers=headers, reason=reason)
@@ -104,22 +207,17 @@ class ConnectProxy(ConnectionServer):
         keepalive = self._kernel.keepalive(peer, self.address)
         target = request.target.decode("ascii", "replace")
         host, _, port_text = target.rpartition(":")
-        if request.method != b"CONNECT" or not port_text.isdigit():
-            method = request.method.decode("ascii", "replace")
-            url = urlsplit(target)
-            detail = f"{target}: only CONNECT is supported"
-            refused = Tunnel(
-                peer, url.hostname or target, url.port or 0, keepalive, 405, detail, method
-            )
-            self.log.append(refused)
-            self._answer(client, connection, 405)
+        if request.method != b"CONNECT":
+            self._forward(client, connection, request, peer, keepalive)
+            return
+        if not port_text.isdigit():
+            detail = f"{target}: CONNECT needs host:port"
+            self.log.append(Tunnel(peer, target, 0, keepalive, 400, detail))
+            self._answer(client, connection, 400)
             return
         port = int(port_text)
         try:
-            destination = self.router.destination((self.router.resolve(host), port))
-            upstream = socket.create_connection(
-                destination[:2], timeout=self._head_timeout, source_address=(self.source, 0)
-            )
+            upstream = self._upstream(host, port)
         except (UnroutedHost, RoutingError, OSError) as exc:
             self.log.append(Tunnel(peer, host, port, keepalive, 502, str(exc)))
             self._answer(client, connection, 502)

@@ -10,7 +10,6 @@ unless NO_PROXY exempts its host.
 
 from __future__ import annotations
 
-import urllib.request
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,8 +19,11 @@ from urllib.parse import urlsplit
 from harness.expectation import KeepaliveExpectation
 from harness.fixtures import Endpoint
 from harness.kernel import KeepaliveState
+from harness.proxy_rules import expected_route
 from harness.scenario import DEADLINE_CAUSE, Call, Result
 
+#: The assistant message every origin file's chat completion reply carries.
+CHAT_REPLY = "Hello"
 STREAM_EVENTS = ("response.created", "response.output_text.delta", "response.completed")
 
 # One name per cause. A full cause reads "<name>: <what was observed>"; summaries count the names,
@@ -101,7 +103,7 @@ class Expectation:
             codex=endpoint.codex,
             keepalive_idle=None if endpoint.codex else keepalive.idle_seconds,
             reply=reply if endpoint.codex else None,
-            via_proxy=proxy_expected(endpoint.base_url, environ),
+            via_proxy=expected_route(endpoint.base_url, environ).via_proxy,
         )
 
 
@@ -150,22 +152,6 @@ def deadline(phase: str, endpoint: str, limit_seconds: float) -> Verdict:
     return Verdict(False, (cause.partition(": ")[2],), cause, CAUSE_DEADLINE)
 
 
-def proxy_expected(base_url: str, environ: dict[str, str] | Any) -> bool:
-    """Whether the standard env rules (urllib.request's, NO_PROXY included) name a proxy."""
-    parts = urlsplit(base_url)
-    scheme = parts.scheme.lower()
-    proxies = {
-        key.lower()[: -len("_proxy")]: value
-        for key, value in environ.items()
-        if key.lower().endswith("_proxy") and value
-    }
-    if not (proxies.get(scheme) or proxies.get("all")):
-        return False
-    return not urllib.request.proxy_bypass_environment(  # type: ignore[attr-defined]
-        (parts.hostname or "").lower(), proxies
-    )
-
-
 def _keepalive_problem(state: KeepaliveState, idle: int) -> str | None:
     if not state.armed:
         return f"the origin saw TCP keepalive off on the client's socket; expected idle {idle}s"
@@ -197,16 +183,18 @@ def judge(result: Result, expect: Expectation) -> Verdict:
             problems.append(f"expected the SSE events {' '.join(STREAM_EVENTS)}")
     elif outcome.status != 200:
         problems.append(f"expected 200, got {outcome.status}")
+    elif result.call is Call.CHAT and outcome.body != CHAT_REPLY:
+        problems.append(f"expected the chat reply {CHAT_REPLY!r}")
     if not result.observations:
         problems.append("no connection reached the origin")
     if expect.via_proxy:
         if not tunnels:
-            problems.append(f"the proxy saw no CONNECT to {host}")
+            problems.append(f"the proxy carried nothing for {host}")
         if direct:
             problems.append("the origin saw a direct connection, not the proxy's")
     else:
         if tunnels:
-            problems.append(f"the proxy saw a CONNECT to {host}, expected a direct connection")
+            problems.append(f"the proxy carried a request for {host}, expected a direct connection")
     # Through a proxy the origin only sees the proxy's socket, and httpcore 1.0 does not apply
     # socket_options to proxy tunnels (pinned in tests/test_findings.py), so keepalive is judged
     # on direct connections only.

@@ -1,0 +1,178 @@
+"""Every scenario the harness judges, enumerated once, and what each must look like.
+
+The split suite runs this matrix as pytest cases and ``diagnose`` runs it as table rows, so a
+scenario added here is added to both. Axes, per endpoint of the origin files and per mode (sync,
+async):
+
+- direct: no proxy variables; Codex endpoints make the report's call and a streamed one,
+  the others list models and make a chat completion;
+- each network condition of the origin files (``https-proxy``, ``proxy-only``, ...);
+- each proxy variable spelling that applies to the endpoint's scheme (``https_proxy`` and
+  ``ALL_PROXY`` for https; ``HTTP_PROXY``, ``http_proxy`` and ``ALL_PROXY`` for plain HTTP,
+  which ``HTTPS_PROXY`` of the ``https-proxy`` condition must leave alone);
+- each ``NO_PROXY`` spelling exempting the endpoint's host, on top of its scheme's variable.
+
+Categories (``codex``, ``non-codex``, ``lookalike``, ``via-proxy``, ``direct``, the condition)
+travel with each scenario as data; the suite writes them into the JUnit report, where the
+self-check and the release verdicts read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from harness.conditions import DIRECT, Condition
+from harness.expectation import KeepaliveExpectation
+from harness.fixtures import Endpoint, Fixture
+from harness.proxy_rules import expected_route
+from harness.scenario import Call
+from harness.verdicts import Expectation
+
+#: Variable spellings by scheme, beyond the ``HTTPS_PROXY`` the https-proxy condition sets.
+PROXY_SPELLINGS = {
+    "https": ("https_proxy", "ALL_PROXY"),
+    "http": ("HTTP_PROXY", "http_proxy", "ALL_PROXY"),
+}
+#: The variable NO_PROXY cases set for each scheme (so only NO_PROXY can send them direct).
+SCHEME_PROXY = {"https": "HTTPS_PROXY", "http": "HTTP_PROXY"}
+NO_PROXY_SPELLINGS = ("exact", "domain", "star", "lowercase-variable", "uppercase-value")
+PLACEHOLDER = "{proxy}"
+
+CATEGORY_CODEX = "codex"
+CATEGORY_NON_CODEX = "non-codex"
+CATEGORY_LOOKALIKE = "lookalike"
+CATEGORY_VIA_PROXY = "via-proxy"
+CATEGORY_DIRECT = "direct"
+CATEGORY_KEEPALIVE_JUDGED = "keepalive-judged"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One case: endpoint, mode, call, condition and the proxy variables around the client.
+
+    ``variables`` holds the scenario's own variables with ``{proxy}`` standing for the harness
+    proxy's URL, which only exists once the network runs.
+    """
+
+    endpoint: Endpoint
+    async_client: bool
+    call: Call
+    condition: Condition
+    variables: tuple[tuple[str, str], ...] = ()
+    label: str = "direct"
+
+    @property
+    def mode(self) -> str:
+        return "async" if self.async_client else "sync"
+
+    @property
+    def id(self) -> str:
+        return f"{self.endpoint.id}-{self.mode}-{self.label}-{self.call.value}"
+
+    def own_environ(self, proxy_url: str) -> dict[str, str]:
+        """The scenario's own variables, on top of what its condition sets."""
+        return {name: value.replace(PLACEHOLDER, proxy_url) for name, value in self.variables}
+
+    def environ(self, proxy_url: str) -> dict[str, str]:
+        """Everything the client's environment gets: the condition's and the scenario's own."""
+        return {**self.condition.environ(proxy_url), **self.own_environ(proxy_url)}
+
+    def via_proxy(self) -> bool:
+        return expected_route(self.endpoint.base_url, self.environ(PLACEHOLDER)).via_proxy
+
+    def categories(self) -> tuple[str, ...]:
+        kind = CATEGORY_CODEX if self.endpoint.codex else CATEGORY_NON_CODEX
+        found = [kind, CATEGORY_VIA_PROXY if self.via_proxy() else CATEGORY_DIRECT]
+        if is_lookalike(self.endpoint):
+            found.append(CATEGORY_LOOKALIKE)
+        if not self.endpoint.codex and not self.via_proxy():
+            found.append(CATEGORY_KEEPALIVE_JUDGED)
+        found.append(f"condition:{self.condition.name}")
+        found.append(f"label:{self.label}")
+        return tuple(found)
+
+    def expectation(
+        self, keepalive: KeepaliveExpectation, reply: tuple[int, Any] | None, proxy_url: str
+    ) -> Expectation:
+        """What this scenario must show (see :class:`~harness.verdicts.Expectation`)."""
+        return Expectation(
+            codex=self.endpoint.codex,
+            keepalive_idle=None if self.endpoint.codex else keepalive.idle_seconds,
+            reply=reply if self.endpoint.codex and self.call is Call.REPORT else None,
+            via_proxy=expected_route(self.endpoint.base_url, self.environ(proxy_url)).via_proxy,
+        )
+
+
+def is_lookalike(endpoint: Endpoint) -> bool:
+    """A non-Codex endpoint whose URL mentions the Codex backend (a classifier trap)."""
+    text = endpoint.base_url.lower()
+    return not endpoint.codex and ("chatgpt.com" in text or "/codex" in text)
+
+
+def no_proxy_variables(spelling: str, base_url: str) -> tuple[tuple[str, str], ...]:
+    """The scheme's proxy variable plus a NO_PROXY spelling that exempts the URL's host."""
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "").lower()
+    value = {
+        "exact": host,
+        "domain": ".".join(host.split(".")[-2:]),
+        "star": "*",
+        "lowercase-variable": host,
+        "uppercase-value": host.upper(),
+    }[spelling]
+    variable = "no_proxy" if spelling == "lowercase-variable" else "NO_PROXY"
+    # "*" is a wildcard only on its own (tests/test_findings.py pins why)
+    listed = value if spelling == "star" else f"unrelated.example.test,{value}"
+    return ((SCHEME_PROXY[parts.scheme.lower()], PLACEHOLDER), (variable, listed))
+
+
+def _direct_calls(endpoint: Endpoint) -> tuple[Call, ...]:
+    return (Call.REPORT, Call.STREAM) if endpoint.codex else (Call.MODELS, Call.CHAT)
+
+
+def _endpoint_scenarios(
+    endpoint: Endpoint, async_client: bool, conditions: Sequence[Condition]
+) -> Iterator[Scenario]:
+    one_call = Call.REPORT if endpoint.codex else Call.MODELS
+    for call in _direct_calls(endpoint):
+        yield Scenario(endpoint, async_client, call, DIRECT)
+    for condition in conditions:
+        if condition.name != DIRECT.name:
+            yield Scenario(endpoint, async_client, one_call, condition, label=condition.name)
+    scheme = urlsplit(endpoint.base_url).scheme.lower()
+    for variable in PROXY_SPELLINGS.get(scheme, ()):
+        one = ((variable, PLACEHOLDER),)
+        yield Scenario(endpoint, async_client, one_call, DIRECT, one, f"env-{variable}")
+    if scheme in SCHEME_PROXY:
+        for spelling in NO_PROXY_SPELLINGS:
+            exempting = no_proxy_variables(spelling, endpoint.base_url)
+            yield Scenario(
+                endpoint, async_client, one_call, DIRECT, exempting, f"no_proxy-{spelling}"
+            )
+
+
+def scenarios(fixtures: Sequence[Fixture], conditions: Sequence[Condition]) -> list[Scenario]:
+    """The whole matrix, in a stable order: origin file, endpoint, mode, axis."""
+    return [
+        scenario
+        for fixture in fixtures
+        for endpoint in fixture.endpoints
+        for async_client in (False, True)
+        for scenario in _endpoint_scenarios(endpoint, async_client, conditions)
+    ]
+
+
+def recorded_reply(fixture: Fixture) -> tuple[int, Any] | None:
+    """The reply the origin file's report recorded for the SDK's default client, if any."""
+    report = fixture.report
+    if report is None or "default" not in report.outcomes:
+        return None
+    outcome = report.outcomes["default"]
+    return None if outcome.status is None else (outcome.status, outcome.body)
+
+
+def replies_by_origin(fixtures: Sequence[Fixture]) -> Mapping[str, tuple[int, Any] | None]:
+    return {fixture.name: recorded_reply(fixture) for fixture in fixtures}
