@@ -90,6 +90,7 @@ class Scenario:
             found.append(CATEGORY_LOOKALIKE)
         if not self.endpoint.codex and not self.via_proxy():
             found.append(CATEGORY_KEEPALIVE_JUDGED)
+        found.append(f"scheme:{urlsplit(self.endpoint.base_url).scheme.lower()}")
         found.append(f"condition:{self.condition.name}")
         found.append(f"label:{self.label}")
         return tuple(found)

@@ -34,6 +34,7 @@ from harness.expectation import ENV_VAR as IDLE_ENV
 from harness.expectation import INI_KEY as IDLE_INI
 from harness.expectation import OPTION as IDLE_OPTION
 from harness.factory import ENV_VAR as FACTORY_ENV
+from harness.junit import CATEGORIES_PROPERTY
 
 if TYPE_CHECKING:
     from harness.conditions import Condition
@@ -65,7 +66,7 @@ ENDPOINT_FIXTURES = (
 )
 MODE_FIXTURE = "harness_async_client"
 SCENARIO_FIXTURE = "harness_scenario"
-CATEGORIES_PROPERTY = "harness_categories"
+
 FACTORY_FIXTURE = "harness_client_factory"
 
 

@@ -200,7 +200,7 @@ def judge(result: Result, expect: Expectation) -> Verdict:
     # on direct connections only.
     wrong_keepalive: list[KeepaliveState] = []
     if not expect.codex and expect.keepalive_idle is not None and not expect.via_proxy:
-        for observation in result.observations:
+        for observation in direct:
             problem = _keepalive_problem(observation.keepalive, expect.keepalive_idle)
             if problem is not None:
                 problems.append(problem)
@@ -257,12 +257,12 @@ def _cause(
             f"the client armed TCP keepalive on its connection to {result.endpoint.origin}, "
             "which resets such handshakes",
         )
-    if wrong_keepalive and expect.keepalive_idle is not None:
-        return _keepalive_cause(wrong_keepalive[0], expect.keepalive_idle)
     if not expect.via_proxy and result.tunnels:
         return (
             CAUSE_UNEXPECTED_PROXY,
             "the client sent this request to the proxy although the standard proxy rules "
             "(the URL's scheme, NO_PROXY) send it direct",
         )
+    if wrong_keepalive and expect.keepalive_idle is not None:
+        return _keepalive_cause(wrong_keepalive[0], expect.keepalive_idle)
     return CAUSE_OTHER, problems[0]

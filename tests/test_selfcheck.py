@@ -5,20 +5,23 @@ Each run is a fresh pytest process (pytester) over the shipped suite, read back 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from harness.factory import vet_factory
+from harness.junit import Case
 from harness.suites.runner import SPLIT_SUITE_MODULE, run_split_suite
 from harness.targets import reference
 
 
-def run_suite(pytester: pytest.Pytester, factory: str, *args: str) -> dict[str, str]:
-    """Run the split suite against ``factory`` in a fresh process; map each test to its outcome."""
+def run_suite(pytester: pytest.Pytester, factory: str, *args: str) -> dict[str, Case]:
+    """Run the split suite against ``factory`` in a fresh process; each case by its id."""
     pytester.makepyfile(nokeepalive=NO_KEEPALIVE_FACTORY)
     cases = run_split_suite(
         pytester, pytester.path / "report.xml", "--client-factory", factory, *args
     )
-    return {case.name: case.outcome for case in cases}
+    return {case.id: case for case in cases}
 
 
 #: The right split with no TCP keepalive anywhere (the SDK's default clients, as Hermes 0.18.1+
@@ -33,29 +36,52 @@ def factory(provider, base_url, api_key, *, async_client=False):
 """
 
 
-def codex_direct(name: str) -> bool:
+def codex_direct(case: Case) -> bool:
     """Codex cases whose connection goes straight to the backend (keepalive would be reset)."""
-    return name.startswith("test_codex_") and "via_proxy" not in name
+    return {"codex", "direct"} <= case.categories
 
 
-def non_codex_via_proxy(name: str) -> bool:
+def non_codex_via_proxy(case: Case) -> bool:
     """Non-Codex cases that must go through the proxy (a proxy-dropping client goes direct)."""
-    return name.startswith("test_non_codex_") and "via_proxy" in name
+    return {"non-codex", "via-proxy"} <= case.categories
 
 
-def keepalive_judged_non_codex_direct(name: str) -> bool:
-    """Non-Codex cases that judge keepalive: direct connections (through a proxy the origin sees
-    the proxy's socket)."""
-    non_codex = name.startswith(("test_non_codex_", "test_lookalike_"))
-    return non_codex and "via_proxy" not in name
+def keepalive_judged(case: Case) -> bool:
+    """Non-Codex cases on a direct connection, where the origin sees the client's keepalive."""
+    return "keepalive-judged" in case.categories
+
+
+def plain_http_under_the_wrong_variable(case: Case) -> bool:
+    """Plain-HTTP cases where HTTPS_PROXY must be ignored (https-proxy, proxy-only) or where
+    HTTP_PROXY alone names the proxy: a rule blind to the scheme gets exactly these wrong."""
+    wrong = {
+        "label:https-proxy",
+        "label:proxy-only",
+        "label:env-HTTP_PROXY",
+        "label:env-http_proxy",
+    }
+    return "scheme:http" in case.categories and bool(wrong & case.categories)
+
+
+def non_codex_no_proxy(case: Case) -> bool:
+    """Non-Codex cases NO_PROXY sends direct (the Codex path uses the SDK's own rules)."""
+    return "non-codex" in case.categories and any(
+        c.startswith("label:no_proxy-") for c in case.categories
+    )
 
 
 #: Each known-bad factory, the options it runs with and the cases it must fail; every other case
 #: must pass. With keepalive not judged, the regressed factory still fails the Codex cases.
-KNOWN_BAD = {
+KNOWN_BAD: dict[str, tuple[str, tuple[str, ...], Callable[[Case], bool]]] = {
     "regressed": ("harness.targets.regressed:factory", (), codex_direct),
     "proxyless": ("harness.targets.proxyless:factory", (), non_codex_via_proxy),
-    "no_keepalive": ("nokeepalive:factory", (), keepalive_judged_non_codex_direct),
+    "scheme_blind": (
+        "harness.targets.schemeblind:factory",
+        (),
+        plain_http_under_the_wrong_variable,
+    ),
+    "no_proxy_blind": ("harness.targets.noproxyblind:factory", (), non_codex_no_proxy),
+    "no_keepalive": ("nokeepalive:factory", (), keepalive_judged),
     "regressed_keepalive_off": (
         "harness.targets.regressed:factory",
         ("--keepalive-idle", "off"),
@@ -76,8 +102,8 @@ KNOWN_BAD = {
 def test_right_split_passes_everything(
     pytester: pytest.Pytester, factory: str, args: tuple[str, ...]
 ) -> None:
-    outcomes = run_suite(pytester, factory, *args)
-    assert set(outcomes.values()) == {"passed"}, outcomes
+    cases = run_suite(pytester, factory, *args)
+    assert cases and {case.outcome for case in cases.values()} == {"passed"}, cases
 
 
 @pytest.mark.fresh_process
@@ -86,12 +112,13 @@ def test_known_bad_factory_fails_exactly_where_expected(
     pytester: pytest.Pytester, name: str
 ) -> None:
     factory, args, predicts = KNOWN_BAD[name]
-    outcomes = run_suite(pytester, factory, *args)
-    failed = {name for name, kind in outcomes.items() if kind == "failed"}
-    expected = {name for name in outcomes if predicts(name)}
-    assert expected, outcomes
+    cases = run_suite(pytester, factory, *args)
+    assert all(case.categories for case in cases.values()), "a case without categories"
+    failed = {case_id for case_id, case in cases.items() if case.outcome == "failed"}
+    expected = {case_id for case_id, case in cases.items() if predicts(case)}
+    assert expected, sorted(cases)
     assert failed == expected, sorted(failed ^ expected)
-    assert all(kind == "passed" for name, kind in outcomes.items() if name not in expected)
+    assert all(cases[case_id].outcome == "passed" for case_id in cases.keys() - expected)
 
 
 # The unusable-factory runs are in-process (they stop in pytest_configure, before any test), so

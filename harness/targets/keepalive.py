@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import urllib.request
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import httpx
@@ -46,9 +47,15 @@ def env_proxy_for(base_url: str) -> str | None:
     return proxy
 
 
-def keepalive_client(base_url: str, *, async_client: bool) -> httpx.Client | httpx.AsyncClient:
+#: Which proxy a URL gets; the known-bad factories swap in a wrong rule.
+ProxyRule = Callable[[str], "str | None"]
+
+
+def keepalive_client(
+    base_url: str, *, async_client: bool, proxy_for: ProxyRule = env_proxy_for
+) -> httpx.Client | httpx.AsyncClient:
     options = keepalive_socket_options()
-    proxy = env_proxy_for(base_url)
+    proxy = proxy_for(base_url)
     if async_client:
         return httpx.AsyncClient(
             transport=httpx.AsyncHTTPTransport(socket_options=options, proxy=proxy)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import openai
 
-from harness.targets.keepalive import keepalive_client
+from harness.targets.keepalive import ProxyRule, env_proxy_for, keepalive_client
 
 CODEX_PROVIDER = "openai-codex"
 CODEX_HOST = "chatgpt.com"
@@ -39,11 +39,24 @@ def is_codex_backend(provider: str, base_url: str) -> bool:
 def factory(
     provider: str, base_url: str, api_key: str, *, async_client: bool = False
 ) -> openai.OpenAI | openai.AsyncOpenAI:
+    return build(provider, base_url, api_key, async_client=async_client)
+
+
+def build(
+    provider: str,
+    base_url: str,
+    api_key: str,
+    *,
+    async_client: bool = False,
+    proxy_for: ProxyRule = env_proxy_for,
+) -> openai.OpenAI | openai.AsyncOpenAI:
+    """The fix, with the proxy rule of the keepalive path as a parameter (the known-bad proxy
+    factories differ from it only there)."""
     if is_codex_backend(provider, base_url):
         if async_client:
             return openai.AsyncOpenAI(api_key=api_key, base_url=base_url)
         return openai.OpenAI(api_key=api_key, base_url=base_url)
-    http_client = keepalive_client(base_url, async_client=async_client)
+    http_client = keepalive_client(base_url, async_client=async_client, proxy_for=proxy_for)
     if async_client:
         return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, http_client=http_client)  # type: ignore[arg-type]
     return openai.OpenAI(api_key=api_key, base_url=base_url, http_client=http_client)  # type: ignore[arg-type]
