@@ -11,6 +11,7 @@ import tempfile
 import time
 import unittest
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,9 +166,10 @@ def diagnose(
     keepalive: KeepaliveExpectation | None = None,
     keepalive_source: str = "default",
     deadline: float = DEFAULT_DEADLINE,
+    select: Callable[[Scenario], bool] | None = None,
 ) -> Diagnosis:
     """Drive ``factory`` through every scenario of the matrix (:mod:`harness.matrix`, the same
-    cases the split suite runs), one row each.
+    cases the split suite runs) or those ``select`` keeps, one row each.
 
     ``keepalive`` is the expectation non-Codex endpoints are judged against (default: required,
     idle 30 s); ``keepalive_source`` says where it came from, for the report. Each phase of each
@@ -185,6 +187,8 @@ def diagnose(
     ):
         proxy_url = network.proxy.url
         for scenario in scenarios(fixtures, conditions):
+            if select is not None and not select(scenario):
+                continue
             expect = scenario.expectation(keepalive, replies[scenario.endpoint.origin], proxy_url)
             try:
                 result = drive(

@@ -19,15 +19,17 @@ import httpx
 import openai
 import pytest
 
-from harness.conditions import DIRECT, Condition, load_conditions
+from harness.conditions import DIRECT
 from harness.diagnose import Diagnosis, Row, diagnose, render
 from harness.expectation import KeepaliveExpectation
 from harness.fixtures import Endpoint, load_fixtures
 from harness.kernel import KeepaliveState
+from harness.matrix import NO_PROXY_SPELLINGS, Scenario
 from harness.observations import Observation
 from harness.proxy import Tunnel
 from harness.scenario import Call, Outcome, Result
-from harness.targets import proxyless, reference, regressed
+from harness.suites.runner import SPLIT_SUITE_MODULE
+from harness.targets import noproxyblind, proxyless, reference, regressed, schemeblind
 from harness.targets.keepalive import env_proxy_for
 from harness.verdicts import (
     CAUSE_DEADLINE,
@@ -130,12 +132,12 @@ def always_proxied(
     )
 
 
-def _conditions(*names: str) -> list[Condition]:
-    every = {condition.name: condition for condition in load_conditions()}
-    return [every[name] for name in names]
+def _labelled(*labels: str) -> Callable[[Scenario], bool]:
+    """Only the matrix scenarios with these labels (``direct``, a condition's name, ...)."""
+    return lambda scenario: scenario.label in labels
 
 
-# name: (factory, conditions (None: all), expectation)
+# name: (factory, scenario labels (None: the whole matrix), expectation)
 RUNS: dict[str, tuple[Factory, tuple[str, ...] | None, KeepaliveExpectation]] = {
     "reference": (reference.factory, None, KeepaliveExpectation()),
     "regressed": (regressed.factory, None, KeepaliveExpectation()),
@@ -161,6 +163,12 @@ RUNS: dict[str, tuple[Factory, tuple[str, ...] | None, KeepaliveExpectation]] = 
     "no-keepalive-not-judged": (with_socket_options(), None, KeepaliveExpectation(None)),
     "regressed-not-judged": (regressed.factory, (DIRECT.name,), KeepaliveExpectation(None)),
     "always-proxied": (always_proxied, ("https-proxy",), KeepaliveExpectation()),
+    "no-proxy-blind": (
+        noproxyblind.factory,
+        tuple(f"no_proxy-{spelling}" for spelling in NO_PROXY_SPELLINGS),
+        KeepaliveExpectation(),
+    ),
+    "scheme-blind": (schemeblind.factory, None, KeepaliveExpectation()),
     "wrong-type": (wrong_type, (DIRECT.name,), KeepaliveExpectation()),
 }
 
@@ -169,9 +177,9 @@ RUNS: dict[str, tuple[Factory, tuple[str, ...] | None, KeepaliveExpectation]] = 
 def diagnoses() -> dict[str, Diagnosis]:
     fixtures = load_fixtures()
     results = {}
-    for name, (factory, conditions, keepalive) in RUNS.items():
-        chosen = _conditions(*conditions) if conditions else load_conditions()
-        results[name] = diagnose(name, factory, fixtures, chosen, keepalive=keepalive)
+    for name, (factory, labels, keepalive) in RUNS.items():
+        select = _labelled(*labels) if labels else None
+        results[name] = diagnose(name, factory, fixtures, keepalive=keepalive, select=select)
     return results
 
 
@@ -200,7 +208,7 @@ def test_reference_runs_every_condition(diagnoses: dict[str, Diagnosis]) -> None
             "armed TCP keepalive on its connection to chatgpt-codex",
         ),
         ("regressed-not-judged", CAUSE_KEEPALIVE_RESET, "which resets such handshakes"),
-        ("proxyless", CAUSE_PROXY_BYPASS, "connected directly although HTTPS_PROXY names a proxy"),
+        ("proxyless", CAUSE_PROXY_BYPASS, "connected directly although"),
         ("untrusting", CAUSE_TLS_TRUST, "does not trust the harness CA"),
         ("idle-60", CAUSE_KEEPALIVE_IDLE, "armed 60s, expected 30s"),
         ("so-keepalive-only", CAUSE_KEEPALIVE_KERNEL_DEFAULT, f"armed {kernel_default_idle()}s"),
@@ -224,6 +232,44 @@ def test_each_bad_factory_gets_the_cause_it_shows(
         assert words in row.cause, row.cause
         assert "promised" not in row.cause
     assert f"  {len(failed)} x {cause}" in render(result).splitlines()
+
+
+def test_no_proxy_blind_factory_fails_every_non_codex_no_proxy_row(
+    diagnoses: dict[str, Diagnosis],
+) -> None:
+    result = diagnoses["no-proxy-blind"]
+    failed = failed_rows(result)
+    assert result.causes() == {CAUSE_UNEXPECTED_PROXY: len(failed)}, render(result)
+    non_codex = [row for row in result.rows if "non-codex" in row.categories]
+    assert {row.scenario for row in failed} == {row.scenario for row in non_codex}
+
+
+def test_scheme_blind_factory_fails_the_plain_http_proxy_rows(
+    diagnoses: dict[str, Diagnosis],
+) -> None:
+    failed = failed_rows(diagnoses["scheme-blind"])
+    assert {(row.setting, row.kind) for row in failed} == {
+        ("https-proxy", CAUSE_UNEXPECTED_PROXY),
+        ("proxy-only", CAUSE_UNEXPECTED_PROXY),
+        ("env-HTTP_PROXY", CAUSE_PROXY_BYPASS),
+        ("env-http_proxy", CAUSE_PROXY_BYPASS),
+    }
+    assert all(row.endpoint.startswith("custom@http://") for row in failed)
+
+
+def test_suite_and_diagnose_judge_the_same_scenarios(
+    diagnoses: dict[str, Diagnosis], pytester: pytest.Pytester
+) -> None:
+    """The split suite's matrix cases and diagnose's rows are one list: same ids, same count."""
+    pytester.makepyfile(test_inner_split=SPLIT_SUITE_MODULE)
+    collected = pytester.runpytest_inprocess(
+        "--co", "-q", "--client-factory", "harness.targets.reference:factory"
+    )
+    prefix = "test_inner_split.py::test_scenario["
+    suite = {line[len(prefix) : -1] for line in collected.stdout.lines if line.startswith(prefix)}
+    rows = {row.scenario for row in diagnoses["reference"].rows}
+    assert len(suite) == len(diagnoses["reference"].rows) == len(rows)
+    assert suite == rows
 
 
 def test_idle_mismatch_rows_are_the_direct_non_codex_ones(diagnoses: dict[str, Diagnosis]) -> None:
@@ -252,7 +298,6 @@ def test_keepalive_not_judged_still_judges_codex(diagnoses: dict[str, Diagnosis]
 def test_factory_that_raises_fails_its_rows_only(diagnoses: dict[str, Diagnosis]) -> None:
     result = diagnoses["raising"]
     failed = {(row.endpoint, row.mode, row.cause) for row in failed_rows(result)}
-    conditions = len(load_conditions())
     assert failed == {
         (
             "openrouter@https://openrouter.ai/api/v1",
@@ -265,7 +310,9 @@ def test_factory_that_raises_fails_its_rows_only(diagnoses: dict[str, Diagnosis]
             "factory raised: ValueError('no async client for llm.example.test')",
         ),
     }
-    assert len(failed_rows(result)) == 2 * conditions
+    pairs = {(endpoint, mode) for endpoint, mode, _ in failed}
+    every_scenario = [(r.endpoint, r.mode) for r in diagnoses["reference"].rows]
+    assert len(failed_rows(result)) == sum(pair in pairs for pair in every_scenario)
     assert len(result.rows) == len(diagnoses["reference"].rows)
     assert all(row.outcome.startswith("factory raised ValueError(") for row in failed_rows(result))
 
