@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from harness.fixtures import packaged_fixture_dir
-from harness.suites.runner import SPLIT_SUITE_MODULE, run_split_suite
+from harness.suites.runner import SPLIT_SUITE_MODULE
 
 REFERENCE = "harness.targets.reference:factory"
 PLAIN_TEST = "def test_nothing():\n    pass\n"
@@ -119,18 +119,21 @@ def test_option_wins_over_ini_and_environment(
     )
 
 
-@pytest.mark.fresh_process
 def test_fixture_directory_applies_to_conditions(pytester: pytest.Pytester) -> None:
-    """A copy of the origin files without the proxy-only condition: its cases skip, naming it;
-    with the packaged files they run. So conditions are read from the given directory."""
+    """A copy of the origin files without the proxy-only condition: the matrix has no proxy-only
+    case; with the packaged files it has. So conditions are read from the given directory."""
     copy = pytester.path / "origin-files"
     shutil.copytree(packaged_fixture_dir(), copy, ignore=shutil.ignore_patterns("__*"))
     (copy / "conditions" / "proxy-only.json").unlink()
-    selected = ("--client-factory", REFERENCE, "-k", "proxy_only_network")
-    cases = run_split_suite(
-        pytester, pytester.path / "copy.xml", *selected, "--harness-fixtures", str(copy)
-    )
-    assert {case.outcome for case in cases} == {"skipped"}, cases
-    assert all("no 'proxy-only' condition" in case.text for case in cases), cases
-    packaged = run_split_suite(pytester, pytester.path / "packaged.xml", *selected)
-    assert packaged and {case.outcome for case in packaged} == {"passed"}, packaged
+    pytester.makepyfile(test_inner_split=SPLIT_SUITE_MODULE)
+
+    def collected(*args: str) -> list[str]:
+        result = pytester.runpytest_inprocess("--co", "-q", "--client-factory", REFERENCE, *args)
+        assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+        return [line for line in result.stdout.lines if "::test_scenario[" in line]
+
+    from_copy = collected("--harness-fixtures", str(copy))
+    packaged = collected()
+    assert from_copy and not any("-proxy-only-" in case for case in from_copy)
+    assert any("-proxy-only-" in case for case in packaged)
+    assert len(packaged) > len(from_copy)
