@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import unittest
 from collections.abc import Callable
 from typing import Any
 
@@ -66,12 +67,18 @@ def vet_factory(spec: str, factory: ClientFactory) -> None:
 
 
 def _vet(spec: str, factory: ClientFactory) -> None:
+    """A factory may decline one mode with ``unittest.SkipTest`` (its cases are then skipped with
+    that reason), not both."""
     import openai
 
     probe = ("openai", "https://api.openai.com/v1", "harness-probe-key")
+    declined: list[str] = []
     for async_client, expected in ((False, openai.OpenAI), (True, openai.AsyncOpenAI)):
         try:
             client = factory(*probe, async_client=async_client)
+        except unittest.SkipTest as exc:
+            declined.append(f"async_client={async_client}: {exc}")
+            continue
         except Exception as exc:
             raise FactoryError(
                 f"client factory {spec!r} raised {exc!r} when called as "
@@ -85,3 +92,5 @@ def _vet(spec: str, factory: ClientFactory) -> None:
                 f"async_client={async_client}; expected {expected.__module__}.{expected.__name__}"
             )
         _close(client)
+    if len(declined) == 2:
+        raise FactoryError(f"client factory {spec!r} builds no client: " + "; ".join(declined))

@@ -7,7 +7,7 @@ all run the suite in a fresh process and judge it case by case; this is the one 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -17,6 +17,8 @@ class Case:
     name: str
     outcome: str  # "passed", "failed" (failure or error) or "skipped"
     text: str  # the failure, error or skip message and details, empty for a pass
+    #: The case's user properties (``record_property``, ``item.user_properties``), in order.
+    properties: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def id(self) -> str:
@@ -31,5 +33,11 @@ def read_cases(report: Path) -> list[Case]:
             if child.tag in ("failure", "error", "skipped"):
                 outcome = "skipped" if child.tag == "skipped" else "failed"
                 text = f"{child.get('message', '')}\n{child.text or ''}"
-        cases.append(Case(element.get("classname", ""), element.get("name", ""), outcome, text))
+        properties = tuple(
+            (prop.get("name", ""), prop.get("value", ""))
+            for prop in element.iterfind("properties/property")
+        )
+        cases.append(
+            Case(element.get("classname", ""), element.get("name", ""), outcome, text, properties)
+        )
     return cases
