@@ -155,6 +155,7 @@ def category(scenario: Driven) -> str:
 _PROXY = "http://127.0.42.1:3128"
 _ENDPOINTS = (
     ("openai-codex", "https://chatgpt.com/backend-api/codex", True, "Codex"),
+    ("custom", "https://chatgpt.com/backend-api/codex", True, "Codex"),
     ("custom", "https://llm.example.test/v1", False, "non-Codex"),
     ("openrouter", "https://openrouter.ai/api/v1", False, "OpenRouter"),
 )
@@ -181,9 +182,10 @@ def _endpoints(path: Path) -> list[tuple[str, str, bool, str]]:
     """The representative endpoints, one per kind of client the path builds for them."""
     chosen: dict[tuple[Kind, bool], tuple[str, str, bool, str]] = {}
     for provider, base_url, codex, label in _ENDPOINTS:
-        chosen.setdefault(
-            (client_kind(path, provider, base_url), codex), (provider, base_url, codex, label)
-        )
+        kind = client_kind(path, provider, base_url)
+        if kind is Kind.CODEX_OAUTH:
+            label = "Codex OAuth"
+        chosen.setdefault((kind, codex), (provider, base_url, codex, label))
     return list(chosen.values())
 
 
