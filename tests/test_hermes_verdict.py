@@ -18,6 +18,7 @@ from pathlib import Path as FilePath
 import pytest
 from packaging.version import Version
 
+from harness.expectation import KeepaliveExpectation
 from harness.factory import FactoryError, vet_factory
 from harness.junit import Case
 from harness.suites.driven import Driven, scenarios
@@ -29,6 +30,7 @@ from harness.targets.hermes_verdict import (
     PASSED,
     SKIPPED,
     case_prediction,
+    category,
     predict,
     summary,
     via_proxy,
@@ -101,14 +103,15 @@ def test_installed_release_gets_its_predicted_verdict(
             if case.outcome == FAILED:
                 wrong.append(f"{case.name}: drove nothing, yet failed: {case.text[:300]}")
             continue
+        where = f"{case.name} [{category(driven[0])}]"
         if case.outcome != predicted.outcome:
             wrong.append(
-                f"{case.name}: expected {predicted.outcome} ({predicted.because}), "
+                f"{where}: expected {predicted.outcome} ({predicted.because}), "
                 f"got {case.outcome}: {case.text.strip()[:300]}"
             )
         elif predicted.because not in case.text:
             wrong.append(
-                f"{case.name}: {case.outcome} for another reason than {predicted.because!r}: "
+                f"{where}: {case.outcome} for another reason than {predicted.because!r}: "
                 f"{case.text.strip()[:300]}"
             )
     assert not wrong, f"hermes-agent {release} {path.value}:\n" + "\n".join(wrong)
@@ -164,6 +167,17 @@ def test_predictions_follow_from_the_facts(
 ) -> None:
     predicted = predict(version, path, case)
     assert (predicted.outcome, predicted.because) == (outcome, because)
+
+
+def test_keepalive_left_unjudged_passes_the_releases_that_dropped_it() -> None:
+    unjudged = KeepaliveExpectation(None)
+    assert predict("0.19.0", Path.AGENT, scenario(CUSTOM), unjudged).outcome == PASSED
+    assert (
+        predict("0.19.0", Path.AGENT, scenario(CUSTOM), KeepaliveExpectation(60)).outcome == FAILED
+    )
+    assert (
+        predict("0.17.0", Path.AGENT, scenario(CUSTOM), KeepaliveExpectation(60)).outcome == FAILED
+    )
 
 
 def test_what_hermes_builds_not_is_a_skip_with_its_reason() -> None:

@@ -10,8 +10,9 @@ name. Per scenario:
   (:func:`harness.verdicts.proxy_expected`): it fails (``proxy bypass`` or ``unexpected proxy``);
 - through the proxy: it passes (the origin sees the proxy's socket; keepalive is not judged);
 - direct to the Codex backend with keepalive armed: it fails (``keepalive-sensitive origin``);
-- direct to any other endpoint: it passes when keepalive is armed at the required idle time
-  (none required: it passes), else fails (``no keepalive``).
+- direct to any other endpoint: it passes when keepalive is armed at the idle time the
+  :class:`~harness.expectation.KeepaliveExpectation` requires (or keepalive is not judged), else
+  fails (``no keepalive``).
 
 A case is skipped as soon as one of its scenarios is (the skip ends it), else fails when one of
 them fails.
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from harness.expectation import KeepaliveExpectation
 from harness.suites.driven import Driven
 from harness.targets.hermes_paths import Kind, Path, client_kind
 from harness.targets.hermes_releases import (
@@ -44,6 +46,8 @@ from harness.verdicts import (
 )
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+#: What the split suite requires unless told otherwise.
+DEFAULT_KEEPALIVE = KeepaliveExpectation()
 #: Words the factory's skip messages carry, so a skip can be checked for its reason.
 NOT_BUILT_WORDS = "builds no"
 NOT_OFFLINE_WORDS = "nothing can leave the machine"
@@ -91,7 +95,12 @@ def via_proxy(rule: ProxyRule, base_url: str, environ: Mapping[str, str]) -> boo
     return not urllib.request.proxy_bypass_environment(host, {"no": no_proxy})  # type: ignore[attr-defined]
 
 
-def predict(version: str, path: Path, scenario: Driven, idle: int | None = 30) -> Prediction:
+def predict(
+    version: str,
+    path: Path,
+    scenario: Driven,
+    keepalive: KeepaliveExpectation = DEFAULT_KEEPALIVE,
+) -> Prediction:
     """The outcome of one scenario on ``path`` of release ``version``."""
     mode = Mode.ASYNC if scenario.async_client else Mode.SYNC
     kind = client_kind(path, scenario.provider, scenario.base_url)
@@ -100,10 +109,10 @@ def predict(version: str, path: Path, scenario: Driven, idle: int | None = 30) -
         return Prediction(SKIPPED, NOT_BUILT_WORDS)
     if isinstance(known, NotOffline):
         return Prediction(SKIPPED, NOT_OFFLINE_WORDS)
-    return _judged(known, scenario, idle)
+    return _judged(known, scenario, keepalive)
 
 
-def _judged(known: Client, scenario: Driven, idle: int | None) -> Prediction:
+def _judged(known: Client, scenario: Driven, keepalive: KeepaliveExpectation) -> Prediction:
     expected = proxy_expected(scenario.base_url, dict(scenario.environ))
     actual = via_proxy(known.proxy_rule, scenario.base_url, scenario.environ)
     if expected and not actual:
@@ -116,16 +125,19 @@ def _judged(known: Client, scenario: Driven, idle: int | None) -> Prediction:
         if known.keepalive_idle is not None:
             return Prediction(FAILED, CAUSE_KEEPALIVE_RESET)
         return Prediction(PASSED, "")
-    if idle is None or known.keepalive_idle == idle:
+    if not keepalive.judged or known.keepalive_idle == keepalive.idle_seconds:
         return Prediction(PASSED, "")
     return Prediction(FAILED, CAUSE_NO_KEEPALIVE)
 
 
 def case_prediction(
-    version: str, path: Path, scenarios: Sequence[Driven], idle: int | None = 30
+    version: str,
+    path: Path,
+    scenarios: Sequence[Driven],
+    keepalive: KeepaliveExpectation = DEFAULT_KEEPALIVE,
 ) -> Prediction | None:
     """The outcome of a case that drove ``scenarios`` (None when it drove none)."""
-    predictions = [predict(version, path, scenario, idle) for scenario in scenarios]
+    predictions = [predict(version, path, scenario, keepalive) for scenario in scenarios]
     for wanted in (SKIPPED, FAILED):
         for prediction in predictions:
             if prediction.outcome == wanted:
