@@ -95,7 +95,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             HERMES,
             (
                 S("run_agent.py", 1639, "if api_key and base_url:"),
-                S("run_agent.py", 1797, ".client = self._create_openai_client("),
+                S("run_agent.py", 1797, '_create_openai_client(client_kwargs, reason="agent_init"'),
                 S("run_agent.py", 6675, "keepalive_http = self._build_keepalive_http_client"),
                 S("run_agent.py", 6579, "_socket.TCP_KEEPIDLE, 30"),
                 S("run_agent.py", 6588, "_proxy = _get_proxy_for_base_url(base_url)"),
@@ -107,10 +107,10 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (S("run_agent.py", 1371, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
-            (S("run_agent.py", 1797, ".client = self._create_openai_client("),)
+            (S("run_agent.py", 1797, '_create_openai_client(client_kwargs, reason="agent_init"'),)
         ),
         (AGENT, OPENROUTER, ASYNC): NotBuilt(
-            (S("run_agent.py", 1797, ".client = self._create_openai_client("),)
+            (S("run_agent.py", 1797, '_create_openai_client(client_kwargs, reason="agent_init"'),)
         ),
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
@@ -118,8 +118,8 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (
                 S(
                     "agent/auxiliary_client.py",
-                    1706,
-                    "OpenAI(api_key=custom_key, base_url=_clean_base",
+                    2881,
+                    "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
             ),
         ),
@@ -144,7 +144,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             HERMES,
             (
                 S("run_agent.py", 1654, "if api_key and base_url:"),
-                S("run_agent.py", 1824, ".client = self._create_openai_client("),
+                S("run_agent.py", 1824, '_create_openai_client(client_kwargs, reason="agent_init"'),
                 S("run_agent.py", 6832, "keepalive_http = self._build_keepalive_http_client"),
                 S("run_agent.py", 6736, "_socket.TCP_KEEPIDLE, 30"),
                 S("run_agent.py", 6745, "_proxy = _get_proxy_for_base_url(base_url)"),
@@ -156,10 +156,10 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (S("run_agent.py", 1386, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
-            (S("run_agent.py", 1824, ".client = self._create_openai_client("),)
+            (S("run_agent.py", 1824, '_create_openai_client(client_kwargs, reason="agent_init"'),)
         ),
         (AGENT, OPENROUTER, ASYNC): NotBuilt(
-            (S("run_agent.py", 1824, ".client = self._create_openai_client("),)
+            (S("run_agent.py", 1824, '_create_openai_client(client_kwargs, reason="agent_init"'),)
         ),
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
@@ -167,8 +167,8 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (
                 S(
                     "agent/auxiliary_client.py",
-                    1790,
-                    "OpenAI(api_key=custom_key, base_url=_clean_base",
+                    3015,
+                    "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
             ),
         ),
@@ -193,7 +193,11 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             HERMES,
             (
                 S("agent/agent_init.py", 693, "if api_key and base_url:"),
-                S("agent/agent_init.py", 863, ".client = agent._create_openai_client("),
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
                 S(
                     "agent/agent_runtime_helpers.py",
                     1331,
@@ -213,10 +217,22 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (S("agent/agent_init.py", 391, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 863, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AGENT, OPENROUTER, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 863, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
@@ -224,8 +240,8 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (
                 S(
                     "agent/auxiliary_client.py",
-                    1806,
-                    "OpenAI(api_key=custom_key, base_url=_clean_base",
+                    3384,
+                    "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
             ),
         ),
@@ -250,7 +266,11 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             HERMES,
             (
                 S("agent/agent_init.py", 693, "if api_key and base_url:"),
-                S("agent/agent_init.py", 863, ".client = agent._create_openai_client("),
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
                 S(
                     "agent/agent_runtime_helpers.py",
                     1331,
@@ -270,10 +290,22 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (S("agent/agent_init.py", 391, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 863, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AGENT, OPENROUTER, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 863, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
@@ -281,8 +313,8 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (
                 S(
                     "agent/auxiliary_client.py",
-                    1806,
-                    "OpenAI(api_key=custom_key, base_url=_clean_base",
+                    3384,
+                    "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
             ),
         ),
@@ -307,7 +339,11 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             HERMES,
             (
                 S("agent/agent_init.py", 693, "if api_key and base_url:"),
-                S("agent/agent_init.py", 863, ".client = agent._create_openai_client("),
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
                 S(
                     "agent/agent_runtime_helpers.py",
                     1331,
@@ -327,10 +363,22 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (S("agent/agent_init.py", 391, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 863, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AGENT, OPENROUTER, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 863, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
@@ -338,8 +386,8 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (
                 S(
                     "agent/auxiliary_client.py",
-                    1806,
-                    "OpenAI(api_key=custom_key, base_url=_clean_base",
+                    3384,
+                    "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
             ),
         ),
@@ -364,7 +412,11 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             HERMES,
             (
                 S("agent/agent_init.py", 690, "if api_key and base_url:"),
-                S("agent/agent_init.py", 860, ".client = agent._create_openai_client("),
+                S(
+                    "agent/agent_init.py",
+                    860,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
                 S(
                     "agent/agent_runtime_helpers.py",
                     1338,
@@ -384,10 +436,22 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (S("agent/agent_init.py", 388, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 860, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    860,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AGENT, OPENROUTER, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 860, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    860,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
@@ -395,8 +459,8 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (
                 S(
                     "agent/auxiliary_client.py",
-                    1883,
-                    "OpenAI(api_key=custom_key, base_url=_clean_base",
+                    3538,
+                    "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
             ),
         ),
@@ -421,7 +485,11 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             HERMES,
             (
                 S("agent/agent_init.py", 736, "if api_key and base_url:"),
-                S("agent/agent_init.py", 917, ".client = agent._create_openai_client("),
+                S(
+                    "agent/agent_init.py",
+                    917,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
                 S(
                     "agent/agent_runtime_helpers.py",
                     1431,
@@ -441,10 +509,22 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (S("agent/agent_init.py", 413, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 917, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    917,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AGENT, OPENROUTER, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 917, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    917,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
@@ -452,8 +532,8 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (
                 S(
                     "agent/auxiliary_client.py",
-                    1932,
-                    "OpenAI(api_key=custom_key, base_url=_clean_base",
+                    3725,
+                    "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
             ),
         ),
@@ -478,7 +558,11 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             HERMES,
             (
                 S("agent/agent_init.py", 798, "if api_key and base_url:"),
-                S("agent/agent_init.py", 983, ".client = agent._create_openai_client("),
+                S(
+                    "agent/agent_init.py",
+                    983,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
                 S(
                     "agent/agent_runtime_helpers.py",
                     1577,
@@ -498,10 +582,22 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (S("agent/agent_init.py", 426, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 983, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    983,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AGENT, OPENROUTER, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 983, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    983,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AUXILIARY, CUSTOM, SYNC): Client(
             30,
@@ -509,8 +605,8 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (
                 S(
                     "agent/auxiliary_client.py",
-                    2135,
-                    "_create_openai_client(api_key=custom_key, base_url=_clean_base",
+                    4203,
+                    "_create_openai_client(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
                 S("agent/auxiliary_client.py", 143, "def _create_openai_client(*, api_key"),
                 S("agent/auxiliary_client.py", 137, "client = build_keepalive_http_client("),
@@ -572,13 +668,17 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             HERMES,
             (
                 S("agent/agent_init.py", 892, "if api_key and base_url:"),
-                S("agent/agent_init.py", 1105, ".client = agent._create_openai_client("),
+                S(
+                    "agent/agent_init.py",
+                    1105,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
                 S(
                     "agent/agent_runtime_helpers.py",
                     1701,
                     "keepalive_http = agent._build_keepalive_http_client",
                 ),
-                S("run_agent.py", 3902, "keepalive_expiry=20.0"),
+                S("run_agent.py", 3926, "keepalive_expiry=20.0,"),
                 S("run_agent.py", 3918, "_proxy = _get_proxy_for_base_url(base_url)"),
                 S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
                 S(
@@ -592,10 +692,22 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (S("agent/agent_init.py", 520, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 1105, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    1105,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AGENT, OPENROUTER, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 1105, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    1105,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
@@ -603,8 +715,8 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (
                 S(
                     "agent/auxiliary_client.py",
-                    2380,
-                    "_create_openai_client(api_key=custom_key, base_url=_clean_base",
+                    4671,
+                    "_create_openai_client(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
                 S("agent/auxiliary_client.py", 175, "def _create_openai_client(*, api_key"),
                 S("agent/auxiliary_client.py", 165, "client = build_keepalive_http_client("),
@@ -666,13 +778,17 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             HERMES,
             (
                 S("agent/agent_init.py", 892, "if api_key and base_url:"),
-                S("agent/agent_init.py", 1105, ".client = agent._create_openai_client("),
+                S(
+                    "agent/agent_init.py",
+                    1105,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
                 S(
                     "agent/agent_runtime_helpers.py",
                     1701,
                     "keepalive_http = agent._build_keepalive_http_client",
                 ),
-                S("run_agent.py", 3902, "keepalive_expiry=20.0"),
+                S("run_agent.py", 3926, "keepalive_expiry=20.0,"),
                 S("run_agent.py", 3918, "_proxy = _get_proxy_for_base_url(base_url)"),
                 S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
                 S(
@@ -686,10 +802,22 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (S("agent/agent_init.py", 520, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 1105, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    1105,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AGENT, OPENROUTER, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 1105, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    1105,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
@@ -697,8 +825,8 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (
                 S(
                     "agent/auxiliary_client.py",
-                    2380,
-                    "_create_openai_client(api_key=custom_key, base_url=_clean_base",
+                    4671,
+                    "_create_openai_client(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
                 S("agent/auxiliary_client.py", 175, "def _create_openai_client(*, api_key"),
                 S("agent/auxiliary_client.py", 165, "client = build_keepalive_http_client("),
@@ -760,13 +888,17 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             HERMES,
             (
                 S("agent/agent_init.py", 947, "if api_key and base_url:"),
-                S("agent/agent_init.py", 1160, ".client = agent._create_openai_client("),
+                S(
+                    "agent/agent_init.py",
+                    1160,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
                 S(
                     "agent/agent_runtime_helpers.py",
                     1917,
                     "keepalive_http = agent._build_keepalive_http_client",
                 ),
-                S("run_agent.py", 4081, "keepalive_expiry=20.0"),
+                S("run_agent.py", 4105, "keepalive_expiry=20.0,"),
                 S("run_agent.py", 4097, "_proxy = _get_proxy_for_base_url(base_url)"),
                 S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
                 S(
@@ -780,10 +912,22 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (S("agent/agent_init.py", 555, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 1160, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    1160,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AGENT, OPENROUTER, ASYNC): NotBuilt(
-            (S("agent/agent_init.py", 1160, ".client = agent._create_openai_client("),)
+            (
+                S(
+                    "agent/agent_init.py",
+                    1160,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
         ),
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
@@ -791,8 +935,8 @@ RELEASES: dict[str, dict[Key, Facts]] = {
             (
                 S(
                     "agent/auxiliary_client.py",
-                    2588,
-                    "_create_openai_client(api_key=custom_key, base_url=_clean_base",
+                    4968,
+                    "_create_openai_client(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
                 S("agent/auxiliary_client.py", 203, "def _create_openai_client(*, api_key"),
                 S("agent/auxiliary_client.py", 173, "client = build_keepalive_http_client("),
