@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import unittest
 from collections.abc import Callable
 from typing import Any
 
@@ -101,10 +102,16 @@ def vet_factory(spec: str, factory: ClientFactory, *, deadline: float = DEFAULT_
 
 
 def _vet(spec: str, factory: ClientFactory, clock: PhaseClock, openai: Any) -> None:
+    """A factory may decline one mode with ``unittest.SkipTest`` (its cases are then skipped with
+    that reason), not both."""
+    declined: list[str] = []
     for async_client, expected in ((False, openai.OpenAI), (True, openai.AsyncOpenAI)):
         clock.start(PHASE_BUILD)
         try:
             client = factory(*PROBE, async_client=async_client)
+        except unittest.SkipTest as exc:
+            declined.append(f"async_client={async_client}: {exc}")
+            continue
         except Exception as exc:
             raise FactoryError(
                 f"client factory {spec!r} raised {exc!r} when called as "
@@ -120,3 +127,5 @@ def _vet(spec: str, factory: ClientFactory, clock: PhaseClock, openai: Any) -> N
                 f"async_client={async_client}; expected {expected.__module__}.{expected.__name__}"
             )
         _close(client)
+    if len(declined) == 2:
+        raise FactoryError(f"client factory {spec!r} builds no client: " + "; ".join(declined))

@@ -1,133 +1,264 @@
-"""The installed hermes-agent gets the verdict its release's known behaviour predicts, no more.
+"""hermes-agent, judged per construction path, gets the verdict its release's recorded behaviour
+predicts; the table that records it says what the release's source says; the README agrees.
 
-One fresh pytest process runs the split suite against ``harness.targets.hermes:factory``; the
-failing set must be exactly the one a rule over test names gives for the installed version, and
-everything else must pass. The run's JUnit XML goes to ``artifacts/`` for CI to keep.
-
-What the releases do (hermes-agent issue 12952 and the wheels on the package index):
-
-- 0.13.0 to 0.18.0: ``AIAgent._create_openai_client`` (the sync path) injects a keepalive
-  transport for every provider, Codex included, so direct sync Codex connections are reset and
-  direct sync non-Codex connections have keepalive armed.
-- ``_to_async_client`` builds its ``AsyncOpenAI`` without that transport up to 0.17.0 and with it
-  (``build_keepalive_http_client``) in 0.18.0, so only 0.18.0 arms keepalive on async clients.
-- 0.18.1 and later: no socket options anywhere; Codex gets through, no connection has keepalive.
-- Every release honours the proxy variables, and through a proxy the origin sees the proxy's
-  socket: cases named ``*via_proxy*`` pass (the suite judges keepalive on direct connections only).
-- Async Codex is never built by Hermes (see ``harness.targets.hermes``): skipped with the reason.
+The release tests need an installed hermes-agent (``tox -e hermes013`` ... ``hermes019``): one
+fresh pytest process per path runs the split suite against ``harness.targets.hermes:agent`` or
+``:auxiliary`` with :mod:`harness.suites.driven` recording what each case drove, and every case
+must end the way :func:`harness.targets.hermes_verdict.case_prediction` derives from those
+scenarios and the release's facts: the same outcome, a failure for the predicted cause, a skip for
+the predicted reason. The JUnit XML goes to ``artifacts/`` for CI to keep.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-from pathlib import Path
+import unittest
+from pathlib import Path as FilePath
 
 import pytest
 from packaging.version import Version
 
-try:
-    INSTALLED = Version(importlib.metadata.version("hermes-agent"))
-except importlib.metadata.PackageNotFoundError:
-    pytest.skip(
-        "hermes-agent is not installed (tox -e hermes017 or hermes019)", allow_module_level=True
-    )
-
+from harness.expectation import KeepaliveExpectation
+from harness.factory import FactoryError, vet_factory
+from harness.junit import Case
+from harness.suites.driven import Driven, scenarios
 from harness.suites.runner import run_split_suite
-from harness.targets import hermes  # needs hermes-agent, checked above
+from harness.targets.hermes_paths import Path
+from harness.targets.hermes_releases import RELEASES, Client, ProxyRule
+from harness.targets.hermes_verdict import (
+    FAILED,
+    PASSED,
+    SKIPPED,
+    case_prediction,
+    category,
+    predict,
+    summary,
+    via_proxy,
+)
+from harness.verdicts import CAUSE_KEEPALIVE_OFF, CAUSE_KEEPALIVE_RESET, CAUSE_UNEXPECTED_PROXY
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-#: The releases (first, last) whose client for each mode puts SO_KEEPALIVE on its sockets.
-KEEPALIVE_RELEASES = {
-    "sync": (Version("0.13.0"), Version("0.18.0")),
-    "async": (Version("0.18.0"), Version("0.18.0")),
-}
+ROOT = FilePath(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts"
 SUITE_TIMEOUT_SECONDS = 600
+PROXY = "http://127.0.42.1:3128"
 
-#: Used only when a release has no async construction path at all: the harness vets sync and
-#: async together, so the factory comes in as a fixture override and async cases are skipped.
-NO_ASYNC_CONFTEST = """
-import pytest
-from harness.targets.hermes import factory
+try:
+    INSTALLED: str | None = importlib.metadata.version("hermes-agent")
+except importlib.metadata.PackageNotFoundError:
+    INSTALLED = None
 
-REASON = {reason!r}
-
-@pytest.fixture(scope="session")
-def client_factory():
-    return factory
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("async_client"):
-            item.add_marker(pytest.mark.skip(reason=REASON))
-"""
+needs_release = pytest.mark.skipif(
+    INSTALLED is None, reason="hermes-agent is not installed (tox -e hermes013 ... hermes019)"
+)
 
 
-def mode(name: str) -> str:
-    """``async`` when a ``-``-separated part of the test id is ``async``; otherwise ``sync``, the
-    harness's default."""
-    params = name.partition("[")[2].rstrip("]")
-    return "async" if "async" in params.split("-") else "sync"
+@pytest.fixture(scope="module")
+def release() -> str:
+    assert INSTALLED is not None
+    if Version(INSTALLED) < Version("0.13.0"):
+        pytest.skip(f"no recorded behaviour for hermes-agent {INSTALLED} (before 0.13.0)")
+    if INSTALLED not in RELEASES:
+        pytest.fail(
+            f"hermes-agent {INSTALLED} is not in harness/targets/hermes_releases.py: read its "
+            "construction paths and add it"
+        )
+    return INSTALLED
 
 
-def keepalive_armed(version: Version, name: str) -> bool:
-    """Whether the release puts SO_KEEPALIVE on the sockets of this case's client."""
-    first, last = KEEPALIVE_RELEASES[mode(name)]
-    return first <= version <= last
+@needs_release
+def test_cited_lines_say_what_the_table_claims(release: str) -> None:
+    distribution = importlib.metadata.distribution("hermes-agent")
+    wrong = []
+    for key, facts in RELEASES[release].items():
+        for source in facts.sources:
+            lines = FilePath(str(distribution.locate_file(source.file))).read_text().splitlines()
+            line = lines[source.line - 1] if source.line <= len(lines) else ""
+            if source.text not in line:
+                wrong.append(f"{key}: {source} is {line.strip()!r}, not {source.text!r}")
+    assert not wrong, "\n".join(wrong)
 
 
-def expected(version: Version, name: str, async_reason: str | None) -> str:
-    """The outcome the release's known behaviour predicts for one test case."""
-    if mode(name) == "async" and async_reason is not None:
-        return "skipped"
-    codex = name.startswith("test_codex_")
-    if codex and mode(name) == "async":
-        return "skipped"
-    if "via_proxy" in name:
-        return "passed"
-    if codex:
-        return "failed" if keepalive_armed(version, name) else "passed"
-    if name.startswith(("test_non_codex_", "test_lookalike_")):
-        return "passed" if keepalive_armed(version, name) else "failed"
-    return "passed"
-
-
-#: What each kind of departure from a pass must say, so a case fails for the predicted reason.
-FAILURE_WORDS = {"codex": "ECONNRESET", "non_codex": "keepalive off"}
-
-
-def run_suite(pytester: pytest.Pytester, async_reason: str | None) -> dict[str, tuple[str, str]]:
-    """Run the split suite against Hermes in a fresh process; map each case to (outcome, text)."""
-    factory_args = ["--client-factory", "harness.targets.hermes:factory"]
-    if async_reason is not None:
-        pytester.makeconftest(NO_ASYNC_CONFTEST.format(reason=async_reason))
-        factory_args = []
+def run_path(pytester: pytest.Pytester, release: str, path: Path) -> list[Case]:
+    """The split suite against one path of the installed Hermes, scenarios recorded per case."""
+    pytester.makeconftest("from harness.suites.driven import *  # noqa: F403\n")
     ARTIFACTS.mkdir(exist_ok=True)
-    report = ARTIFACTS / f"hermes-{INSTALLED}-junit.xml"
-    cases = run_split_suite(pytester, report, *factory_args, timeout=SUITE_TIMEOUT_SECONDS)
-    return {case.name: (case.outcome, case.text) for case in cases}
-
-
-def test_installed_release_gets_its_predicted_verdict(pytester: pytest.Pytester) -> None:
-    version = INSTALLED
-    if version < KEEPALIVE_RELEASES["sync"][0]:
-        pytest.skip(f"no recorded behaviour for hermes-agent {version} (before 0.13.0)")
-    async_reason = hermes.async_unavailable_reason()
-    outcomes = run_suite(pytester, async_reason)
-    predicted = {name: expected(version, name, async_reason) for name in outcomes}
-    wrong = {
-        name: f"expected {predicted[name]}, got {kind}: {text.strip()[:300]}"
-        for name, (kind, text) in outcomes.items()
-        if kind != predicted[name]
-    }
-    assert not wrong, f"hermes-agent {version}: " + "\n".join(
-        f"{name}: {why}" for name, why in sorted(wrong.items())
+    report = ARTIFACTS / f"hermes-{release}-{path.value}-junit.xml"
+    spec = f"harness.targets.hermes:{path.value}"
+    return run_split_suite(
+        pytester, report, "--client-factory", spec, timeout=SUITE_TIMEOUT_SECONDS
     )
-    for name, (kind, text) in outcomes.items():
-        if kind == "failed":
-            words = FAILURE_WORDS["codex" if name.startswith("test_codex_") else "non_codex"]
-            assert words in text, f"{name} failed for another reason: {text[:500]}"
-        elif kind == "skipped":
-            reason = async_reason or "builds no AsyncOpenAI for the Codex backend"
-            assert reason in text, f"{name} skipped for another reason: {text[:500]}"
-    assert "passed" in {kind for kind, _ in outcomes.values()}, outcomes
+
+
+@needs_release
+@pytest.mark.parametrize("path", list(Path), ids=[p.value for p in Path])
+def test_installed_release_gets_its_predicted_verdict(
+    pytester: pytest.Pytester, release: str, path: Path
+) -> None:
+    cases = run_path(pytester, release, path)
+    wrong = []
+    for case in cases:
+        driven = scenarios(case.properties)
+        predicted = case_prediction(release, path, driven)
+        if predicted is None:  # drove nothing: only the suite's own skips end that way
+            if case.outcome == FAILED:
+                wrong.append(f"{case.name}: drove nothing, yet failed: {case.text[:300]}")
+            continue
+        where = f"{case.name} [{category(driven[0])}]"
+        if case.outcome != predicted.outcome:
+            wrong.append(
+                f"{where}: expected {predicted.outcome} ({predicted.because}), "
+                f"got {case.outcome}: {case.text.strip()[:300]}"
+            )
+        elif predicted.because not in case.text:
+            wrong.append(
+                f"{where}: {case.outcome} for another reason than {predicted.because!r}: "
+                f"{case.text.strip()[:300]}"
+            )
+    assert not wrong, f"hermes-agent {release} {path.value}:\n" + "\n".join(wrong)
+    assert PASSED in {case.outcome for case in cases}, "no case passed: nothing was judged"
+
+
+# The table and what follows from it; no Hermes needed.
+
+
+def scenario(
+    base_url: str, *, codex: bool = False, async_client: bool = False, **env: str
+) -> Driven:
+    provider = "openai-codex" if codex else "custom"
+    return Driven(provider, base_url, codex, async_client, "direct", env)
+
+
+CODEX = "https://chatgpt.com/backend-api/codex"
+CUSTOM = "https://llm.example.test/v1"
+LOCAL = "http://localhost:11434/v1"
+
+
+def test_every_release_from_0_13_0_is_recorded_for_every_path_and_client() -> None:
+    keys = {key for facts in RELEASES.values() for key in facts}
+    assert all(set(facts) == keys for facts in RELEASES.values())
+    assert {"0.13.0", "0.17.0", "0.18.0", "0.18.1", "0.19.0"} <= set(RELEASES)
+    assert all(facts.sources for release in RELEASES.values() for facts in release.values())
+
+
+@pytest.mark.parametrize(
+    ("version", "path", "case", "outcome", "because"),
+    [
+        ("0.17.0", Path.AGENT, scenario(CODEX, codex=True), FAILED, CAUSE_KEEPALIVE_RESET),
+        ("0.17.0", Path.AGENT, scenario(CUSTOM), PASSED, ""),
+        ("0.17.0", Path.AGENT, scenario(CODEX, codex=True, HTTPS_PROXY=PROXY), PASSED, ""),
+        ("0.19.0", Path.AGENT, scenario(CODEX, codex=True), PASSED, ""),
+        ("0.19.0", Path.AGENT, scenario(CUSTOM), FAILED, CAUSE_KEEPALIVE_OFF),
+        ("0.17.0", Path.AUXILIARY, scenario(CODEX, codex=True), PASSED, ""),
+        ("0.18.0", Path.AUXILIARY, scenario(CODEX, codex=True), FAILED, CAUSE_KEEPALIVE_RESET),
+        ("0.18.0", Path.AUXILIARY, scenario(CUSTOM, async_client=True), PASSED, ""),
+        (
+            "0.17.0",
+            Path.AUXILIARY,
+            scenario(CUSTOM, async_client=True),
+            FAILED,
+            CAUSE_KEEPALIVE_OFF,
+        ),
+        (
+            "0.18.0",
+            Path.AUXILIARY,
+            scenario(LOCAL, HTTPS_PROXY=PROXY),
+            FAILED,
+            CAUSE_UNEXPECTED_PROXY,
+        ),
+        ("0.17.0", Path.AUXILIARY, scenario(LOCAL, HTTPS_PROXY=PROXY), FAILED, CAUSE_KEEPALIVE_OFF),
+    ],
+)
+def test_predictions_follow_from_the_facts(
+    version: str, path: Path, case: Driven, outcome: str, because: str
+) -> None:
+    predicted = predict(version, path, case)
+    assert (predicted.outcome, predicted.because) == (outcome, because)
+
+
+def test_keepalive_left_unjudged_passes_the_releases_that_dropped_it() -> None:
+    unjudged = KeepaliveExpectation(None)
+    assert predict("0.19.0", Path.AGENT, scenario(CUSTOM), unjudged).outcome == PASSED
+    assert (
+        predict("0.19.0", Path.AGENT, scenario(CUSTOM), KeepaliveExpectation(60)).outcome == FAILED
+    )
+    assert (
+        predict("0.17.0", Path.AGENT, scenario(CUSTOM), KeepaliveExpectation(60)).outcome == FAILED
+    )
+
+
+def test_what_hermes_builds_not_is_a_skip_with_its_reason() -> None:
+    async_agent = predict("0.19.0", Path.AGENT, scenario(CUSTOM, async_client=True))
+    openrouter = Driven("openrouter", "https://openrouter.ai/api/v1", False, False, "direct", {})
+    async_codex = predict("0.18.0", Path.AUXILIARY, scenario(CODEX, codex=True, async_client=True))
+    assert async_agent.outcome == SKIPPED and "builds no" in async_agent.because
+    assert predict("0.13.0", Path.AGENT, openrouter).outcome == SKIPPED
+    assert async_codex.outcome == SKIPPED
+
+
+def test_a_case_is_skipped_once_a_scenario_is_then_fails_once_one_does() -> None:
+    fails, skips = scenario(CODEX, codex=True), scenario(CODEX, codex=True, async_client=True)
+    passes = scenario(CODEX, codex=True, HTTPS_PROXY=PROXY)
+    assert case_prediction("0.17.0", Path.AGENT, []) is None
+    assert case_prediction("0.17.0", Path.AGENT, [passes, fails]).outcome == FAILED  # type: ignore[union-attr]
+    assert case_prediction("0.17.0", Path.AGENT, [fails, skips]).outcome == SKIPPED  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("rule", "url", "env", "proxied"),
+    [
+        (ProxyRule.HERMES, LOCAL, {"HTTPS_PROXY": PROXY}, True),  # plain http to HTTPS_PROXY
+        (ProxyRule.SDK, LOCAL, {"HTTPS_PROXY": PROXY}, False),
+        (ProxyRule.HERMES, CUSTOM, {"HTTP_PROXY": PROXY}, True),  # https to HTTP_PROXY
+        (ProxyRule.SDK, CUSTOM, {"HTTP_PROXY": PROXY}, False),
+        (ProxyRule.HERMES, CUSTOM, {"ALL_PROXY": PROXY}, True),
+        (ProxyRule.HERMES, CUSTOM, {"HTTPS_PROXY": PROXY, "no_proxy": "example.test"}, False),
+        (ProxyRule.SDK, CUSTOM, {"HTTPS_PROXY": PROXY, "NO_PROXY": "*"}, False),
+    ],
+)
+def test_proxy_rules(rule: ProxyRule, url: str, env: dict[str, str], proxied: bool) -> None:
+    assert via_proxy(rule, url, env) is proxied
+
+
+def test_keepalive_is_recorded_where_the_releases_arm_it() -> None:
+    """DESIGN.md's measured facts: 0.13.0-0.18.0 arm keepalive (30 s) on the agent's client,
+    0.18.1 and later arm it nowhere."""
+    for version, release in RELEASES.items():
+        armed = {
+            facts.keepalive_idle for facts in release.values() if isinstance(facts, Client)
+        } - {None}
+        keepalive_era = Version(version) <= Version("0.18.0")
+        assert armed == ({30} if keepalive_era else set()), version
+
+
+def readme_rows() -> dict[str, str]:
+    rows = {}
+    for line in (ROOT / "README.md").read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`harness.targets.hermes:"):
+            rows[cells[0].strip("`")] = cells[2]
+    return rows
+
+
+@pytest.mark.parametrize("path", list(Path), ids=[p.value for p in Path])
+def test_readme_hermes_rows_say_what_the_table_derives(path: Path) -> None:
+    rows = readme_rows()
+    assert rows.get(f"harness.targets.hermes:{path.value}") == summary(path), rows
+
+
+def test_vetting_lets_a_factory_decline_one_mode_not_both() -> None:
+    """The agent path has no async client: its factory declines async with a SkipTest."""
+    import openai
+
+    def sync_only(
+        provider: str, base_url: str, api_key: str, *, async_client: bool = False
+    ) -> openai.OpenAI:
+        if async_client:
+            raise unittest.SkipTest("builds no async client")
+        return openai.OpenAI(api_key=api_key, base_url=base_url)
+
+    def neither(provider: str, base_url: str, api_key: str, *, async_client: bool = False) -> None:
+        raise unittest.SkipTest("builds nothing")
+
+    vet_factory("tests:sync_only", sync_only)
+    with pytest.raises(FactoryError, match="builds no client"):
+        vet_factory("tests:neither", neither)

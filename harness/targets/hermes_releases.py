@@ -1,0 +1,1000 @@
+"""Every hermes-agent release on the index, 0.13.0 to 0.19.0: what each construction path builds.
+
+One entry per release, construction path (:mod:`harness.targets.hermes_paths`), kind of client and
+mode, holding only the behaviour that decides verdicts, with the source lines in that release's
+wheel that show it (file, line, and the line's text, which ``tests/test_hermes_verdict.py``
+checks against the installed release):
+
+- :class:`Client`: built; TCP keepalive armed with that idle time (``None``: no SO_KEEPALIVE), and
+  which proxy rule picks the route (:class:`ProxyRule`);
+- :class:`NotBuilt`: Hermes builds no such client on that path;
+- :class:`NotOffline`: building it reaches the network, so the factory does not.
+
+What the releases do, in short: up to 0.18.0 the main agent injects a keepalive transport (idle
+30 s) for every provider, Codex included; 0.18.1 drops the socket options everywhere. The
+auxiliary router builds plain SDK clients up to 0.17.0 (no keepalive, the SDK's own proxy rules)
+and goes through Hermes's keepalive builder in 0.18.0 (Codex included) and its keepalive-free
+successor from 0.18.1. Both builders take the first of six proxy variables for every URL scheme.
+The verdicts are derived from this table in :mod:`harness.targets.hermes_verdict`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from harness.targets.hermes_paths import Kind, Path
+
+
+class Mode(str, Enum):
+    SYNC = "sync"
+    ASYNC = "async"
+
+
+class ProxyRule(str, Enum):
+    """How a client picks its proxy from the environment."""
+
+    #: Hermes's ``_get_proxy_for_base_url``: the first set of HTTPS_PROXY, HTTP_PROXY, ALL_PROXY,
+    #: https_proxy, http_proxy, all_proxy, for every URL scheme (so plain-http URLs go to
+    #: HTTPS_PROXY and https URLs to HTTP_PROXY), unless urllib's NO_PROXY rules exempt the host.
+    HERMES = "hermes"
+    #: The SDK's default httpx client (``trust_env``): the URL scheme's variable, else ALL_PROXY;
+    #: NO_PROXY by httpx's rules.
+    SDK = "sdk"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A line of the release's wheel that shows a fact."""
+
+    file: str
+    line: int
+    text: str  # the part of the line that shows it
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Client:
+    keepalive_idle: int | None
+    proxy_rule: ProxyRule
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class NotBuilt:
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class NotOffline:
+    sources: tuple[Source, ...]
+
+
+Facts = Client | NotBuilt | NotOffline
+Key = tuple[Path, Kind, Mode]
+
+AGENT, AUXILIARY = Path.AGENT, Path.AUXILIARY
+EXPLICIT, OPENROUTER, CUSTOM, CODEX_OAUTH = (
+    Kind.EXPLICIT,
+    Kind.OPENROUTER,
+    Kind.CUSTOM,
+    Kind.CODEX_OAUTH,
+)
+SYNC, ASYNC = Mode.SYNC, Mode.ASYNC
+HERMES, SDK = ProxyRule.HERMES, ProxyRule.SDK
+S = Source
+
+# Generated from the wheels' source (one venv per release); do not edit by hand without
+# re-reading the cited lines.
+RELEASES: dict[str, dict[Key, Facts]] = {
+    "0.13.0": {
+        (AGENT, EXPLICIT, SYNC): Client(
+            30,
+            HERMES,
+            (
+                S("run_agent.py", 1639, "if api_key and base_url:"),
+                S("run_agent.py", 1797, '_create_openai_client(client_kwargs, reason="agent_init"'),
+                S("run_agent.py", 6675, "keepalive_http = self._build_keepalive_http_client"),
+                S("run_agent.py", 6579, "_socket.TCP_KEEPIDLE, 30"),
+                S("run_agent.py", 6588, "_proxy = _get_proxy_for_base_url(base_url)"),
+                S("run_agent.py", 252, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S("run_agent.py", 271, "urllib.request.proxy_bypass_environment(host)"),
+            ),
+        ),
+        (AGENT, OPENROUTER, SYNC): NotOffline(
+            (S("run_agent.py", 1371, 'name="openrouter-prewarm",'),)
+        ),
+        (AGENT, EXPLICIT, ASYNC): NotBuilt(
+            (S("run_agent.py", 1797, '_create_openai_client(client_kwargs, reason="agent_init"'),)
+        ),
+        (AGENT, OPENROUTER, ASYNC): NotBuilt(
+            (S("run_agent.py", 1797, '_create_openai_client(client_kwargs, reason="agent_init"'),)
+        ),
+        (AUXILIARY, CUSTOM, SYNC): Client(
+            None,
+            SDK,
+            (
+                S(
+                    "agent/auxiliary_client.py",
+                    2881,
+                    "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
+                ),
+            ),
+        ),
+        (AUXILIARY, CUSTOM, ASYNC): Client(
+            None, SDK, (S("agent/auxiliary_client.py", 2644, "AsyncOpenAI(**async_kwargs)"),)
+        ),
+        (AUXILIARY, CODEX_OAUTH, SYNC): Client(
+            None,
+            SDK,
+            (
+                S("agent/auxiliary_client.py", 2825, "raw_client = OpenAI("),
+                S("agent/auxiliary_client.py", 1767, "real_client = OpenAI("),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
+            (S("agent/auxiliary_client.py", 2598, "AsyncCodexAuxiliaryClient(sync_client)"),)
+        ),
+    },
+    "0.14.0": {
+        (AGENT, EXPLICIT, SYNC): Client(
+            30,
+            HERMES,
+            (
+                S("run_agent.py", 1654, "if api_key and base_url:"),
+                S("run_agent.py", 1824, '_create_openai_client(client_kwargs, reason="agent_init"'),
+                S("run_agent.py", 6832, "keepalive_http = self._build_keepalive_http_client"),
+                S("run_agent.py", 6736, "_socket.TCP_KEEPIDLE, 30"),
+                S("run_agent.py", 6745, "_proxy = _get_proxy_for_base_url(base_url)"),
+                S("run_agent.py", 252, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S("run_agent.py", 271, "urllib.request.proxy_bypass_environment(host)"),
+            ),
+        ),
+        (AGENT, OPENROUTER, SYNC): NotOffline(
+            (S("run_agent.py", 1386, 'name="openrouter-prewarm",'),)
+        ),
+        (AGENT, EXPLICIT, ASYNC): NotBuilt(
+            (S("run_agent.py", 1824, '_create_openai_client(client_kwargs, reason="agent_init"'),)
+        ),
+        (AGENT, OPENROUTER, ASYNC): NotBuilt(
+            (S("run_agent.py", 1824, '_create_openai_client(client_kwargs, reason="agent_init"'),)
+        ),
+        (AUXILIARY, CUSTOM, SYNC): Client(
+            None,
+            SDK,
+            (
+                S(
+                    "agent/auxiliary_client.py",
+                    3015,
+                    "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
+                ),
+            ),
+        ),
+        (AUXILIARY, CUSTOM, ASYNC): Client(
+            None, SDK, (S("agent/auxiliary_client.py", 2756, "AsyncOpenAI(**async_kwargs)"),)
+        ),
+        (AUXILIARY, CODEX_OAUTH, SYNC): Client(
+            None,
+            SDK,
+            (
+                S("agent/auxiliary_client.py", 2937, "raw_client = OpenAI("),
+                S("agent/auxiliary_client.py", 1877, "real_client = OpenAI("),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
+            (S("agent/auxiliary_client.py", 2708, "AsyncCodexAuxiliaryClient(sync_client)"),)
+        ),
+    },
+    "0.15.0": {
+        (AGENT, EXPLICIT, SYNC): Client(
+            30,
+            HERMES,
+            (
+                S("agent/agent_init.py", 693, "if api_key and base_url:"),
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+                S(
+                    "agent/agent_runtime_helpers.py",
+                    1331,
+                    "keepalive_http = agent._build_keepalive_http_client",
+                ),
+                S("run_agent.py", 2741, "_socket.TCP_KEEPIDLE, 30"),
+                S("run_agent.py", 2750, "_proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AGENT, OPENROUTER, SYNC): NotOffline(
+            (S("agent/agent_init.py", 391, 'name="openrouter-prewarm",'),)
+        ),
+        (AGENT, EXPLICIT, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AGENT, OPENROUTER, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AUXILIARY, CUSTOM, SYNC): Client(
+            None,
+            SDK,
+            (
+                S(
+                    "agent/auxiliary_client.py",
+                    3384,
+                    "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
+                ),
+            ),
+        ),
+        (AUXILIARY, CUSTOM, ASYNC): Client(
+            None, SDK, (S("agent/auxiliary_client.py", 3097, "AsyncOpenAI(**async_kwargs)"),)
+        ),
+        (AUXILIARY, CODEX_OAUTH, SYNC): Client(
+            None,
+            SDK,
+            (
+                S("agent/auxiliary_client.py", 3306, "raw_client = OpenAI("),
+                S("agent/auxiliary_client.py", 1893, "real_client = OpenAI("),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
+            (S("agent/auxiliary_client.py", 3049, "AsyncCodexAuxiliaryClient(sync_client)"),)
+        ),
+    },
+    "0.15.1": {
+        (AGENT, EXPLICIT, SYNC): Client(
+            30,
+            HERMES,
+            (
+                S("agent/agent_init.py", 693, "if api_key and base_url:"),
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+                S(
+                    "agent/agent_runtime_helpers.py",
+                    1331,
+                    "keepalive_http = agent._build_keepalive_http_client",
+                ),
+                S("run_agent.py", 2746, "_socket.TCP_KEEPIDLE, 30"),
+                S("run_agent.py", 2755, "_proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AGENT, OPENROUTER, SYNC): NotOffline(
+            (S("agent/agent_init.py", 391, 'name="openrouter-prewarm",'),)
+        ),
+        (AGENT, EXPLICIT, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AGENT, OPENROUTER, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AUXILIARY, CUSTOM, SYNC): Client(
+            None,
+            SDK,
+            (
+                S(
+                    "agent/auxiliary_client.py",
+                    3384,
+                    "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
+                ),
+            ),
+        ),
+        (AUXILIARY, CUSTOM, ASYNC): Client(
+            None, SDK, (S("agent/auxiliary_client.py", 3097, "AsyncOpenAI(**async_kwargs)"),)
+        ),
+        (AUXILIARY, CODEX_OAUTH, SYNC): Client(
+            None,
+            SDK,
+            (
+                S("agent/auxiliary_client.py", 3306, "raw_client = OpenAI("),
+                S("agent/auxiliary_client.py", 1893, "real_client = OpenAI("),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
+            (S("agent/auxiliary_client.py", 3049, "AsyncCodexAuxiliaryClient(sync_client)"),)
+        ),
+    },
+    "0.15.2": {
+        (AGENT, EXPLICIT, SYNC): Client(
+            30,
+            HERMES,
+            (
+                S("agent/agent_init.py", 693, "if api_key and base_url:"),
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+                S(
+                    "agent/agent_runtime_helpers.py",
+                    1331,
+                    "keepalive_http = agent._build_keepalive_http_client",
+                ),
+                S("run_agent.py", 2746, "_socket.TCP_KEEPIDLE, 30"),
+                S("run_agent.py", 2755, "_proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AGENT, OPENROUTER, SYNC): NotOffline(
+            (S("agent/agent_init.py", 391, 'name="openrouter-prewarm",'),)
+        ),
+        (AGENT, EXPLICIT, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AGENT, OPENROUTER, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    863,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AUXILIARY, CUSTOM, SYNC): Client(
+            None,
+            SDK,
+            (
+                S(
+                    "agent/auxiliary_client.py",
+                    3384,
+                    "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
+                ),
+            ),
+        ),
+        (AUXILIARY, CUSTOM, ASYNC): Client(
+            None, SDK, (S("agent/auxiliary_client.py", 3097, "AsyncOpenAI(**async_kwargs)"),)
+        ),
+        (AUXILIARY, CODEX_OAUTH, SYNC): Client(
+            None,
+            SDK,
+            (
+                S("agent/auxiliary_client.py", 3306, "raw_client = OpenAI("),
+                S("agent/auxiliary_client.py", 1893, "real_client = OpenAI("),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
+            (S("agent/auxiliary_client.py", 3049, "AsyncCodexAuxiliaryClient(sync_client)"),)
+        ),
+    },
+    "0.16.0": {
+        (AGENT, EXPLICIT, SYNC): Client(
+            30,
+            HERMES,
+            (
+                S("agent/agent_init.py", 690, "if api_key and base_url:"),
+                S(
+                    "agent/agent_init.py",
+                    860,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+                S(
+                    "agent/agent_runtime_helpers.py",
+                    1338,
+                    "keepalive_http = agent._build_keepalive_http_client",
+                ),
+                S("run_agent.py", 3235, "_socket.TCP_KEEPIDLE, 30"),
+                S("run_agent.py", 3244, "_proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AGENT, OPENROUTER, SYNC): NotOffline(
+            (S("agent/agent_init.py", 388, 'name="openrouter-prewarm",'),)
+        ),
+        (AGENT, EXPLICIT, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    860,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AGENT, OPENROUTER, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    860,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AUXILIARY, CUSTOM, SYNC): Client(
+            None,
+            SDK,
+            (
+                S(
+                    "agent/auxiliary_client.py",
+                    3538,
+                    "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
+                ),
+            ),
+        ),
+        (AUXILIARY, CUSTOM, ASYNC): Client(
+            None, SDK, (S("agent/auxiliary_client.py", 3251, "AsyncOpenAI(**async_kwargs)"),)
+        ),
+        (AUXILIARY, CODEX_OAUTH, SYNC): Client(
+            None,
+            SDK,
+            (
+                S("agent/auxiliary_client.py", 3460, "raw_client = OpenAI("),
+                S("agent/auxiliary_client.py", 1970, "real_client = OpenAI("),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
+            (S("agent/auxiliary_client.py", 3203, "AsyncCodexAuxiliaryClient(sync_client)"),)
+        ),
+    },
+    "0.17.0": {
+        (AGENT, EXPLICIT, SYNC): Client(
+            30,
+            HERMES,
+            (
+                S("agent/agent_init.py", 736, "if api_key and base_url:"),
+                S(
+                    "agent/agent_init.py",
+                    917,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+                S(
+                    "agent/agent_runtime_helpers.py",
+                    1431,
+                    "keepalive_http = agent._build_keepalive_http_client",
+                ),
+                S("run_agent.py", 3549, "_socket.TCP_KEEPIDLE, 30"),
+                S("run_agent.py", 3558, "_proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AGENT, OPENROUTER, SYNC): NotOffline(
+            (S("agent/agent_init.py", 413, 'name="openrouter-prewarm",'),)
+        ),
+        (AGENT, EXPLICIT, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    917,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AGENT, OPENROUTER, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    917,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AUXILIARY, CUSTOM, SYNC): Client(
+            None,
+            SDK,
+            (
+                S(
+                    "agent/auxiliary_client.py",
+                    3725,
+                    "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
+                ),
+            ),
+        ),
+        (AUXILIARY, CUSTOM, ASYNC): Client(
+            None, SDK, (S("agent/auxiliary_client.py", 3434, "AsyncOpenAI(**async_kwargs)"),)
+        ),
+        (AUXILIARY, CODEX_OAUTH, SYNC): Client(
+            None,
+            SDK,
+            (
+                S("agent/auxiliary_client.py", 3644, "raw_client = OpenAI("),
+                S("agent/auxiliary_client.py", 2019, "real_client = OpenAI("),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
+            (S("agent/auxiliary_client.py", 3383, "AsyncCodexAuxiliaryClient(sync_client)"),)
+        ),
+    },
+    "0.18.0": {
+        (AGENT, EXPLICIT, SYNC): Client(
+            30,
+            HERMES,
+            (
+                S("agent/agent_init.py", 798, "if api_key and base_url:"),
+                S(
+                    "agent/agent_init.py",
+                    983,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+                S(
+                    "agent/agent_runtime_helpers.py",
+                    1577,
+                    "keepalive_http = agent._build_keepalive_http_client",
+                ),
+                S("run_agent.py", 3897, "_socket.TCP_KEEPIDLE, 30"),
+                S("run_agent.py", 3906, "_proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AGENT, OPENROUTER, SYNC): NotOffline(
+            (S("agent/agent_init.py", 426, 'name="openrouter-prewarm",'),)
+        ),
+        (AGENT, EXPLICIT, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    983,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AGENT, OPENROUTER, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    983,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AUXILIARY, CUSTOM, SYNC): Client(
+            30,
+            HERMES,
+            (
+                S(
+                    "agent/auxiliary_client.py",
+                    4203,
+                    "_create_openai_client(api_key=custom_key, base_url=_clean_base, **extra",
+                ),
+                S("agent/auxiliary_client.py", 143, "def _create_openai_client(*, api_key"),
+                S("agent/auxiliary_client.py", 137, "client = build_keepalive_http_client("),
+                S("agent/process_bootstrap.py", 168, "socket.TCP_KEEPIDLE, 30"),
+                S("agent/process_bootstrap.py", 174, "proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AUXILIARY, CUSTOM, ASYNC): Client(
+            30,
+            HERMES,
+            (
+                S("agent/auxiliary_client.py", 3912, "AsyncOpenAI(**async_kwargs)"),
+                S(
+                    "agent/auxiliary_client.py",
+                    3906,
+                    "_openai_http_client_kwargs(sync_base_url, async_mode=True)",
+                ),
+                S("agent/process_bootstrap.py", 168, "socket.TCP_KEEPIDLE, 30"),
+                S("agent/process_bootstrap.py", 174, "proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, SYNC): Client(
+            30,
+            HERMES,
+            (
+                S("agent/auxiliary_client.py", 4122, "raw_client = _create_openai_client("),
+                S("agent/auxiliary_client.py", 2222, "real_client = _create_openai_client("),
+                S("agent/auxiliary_client.py", 143, "def _create_openai_client(*, api_key"),
+                S("agent/auxiliary_client.py", 137, "client = build_keepalive_http_client("),
+                S("agent/process_bootstrap.py", 168, "socket.TCP_KEEPIDLE, 30"),
+                S("agent/process_bootstrap.py", 174, "proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
+            (S("agent/auxiliary_client.py", 3854, "AsyncCodexAuxiliaryClient(sync_client)"),)
+        ),
+    },
+    "0.18.1": {
+        (AGENT, EXPLICIT, SYNC): Client(
+            None,
+            HERMES,
+            (
+                S("agent/agent_init.py", 892, "if api_key and base_url:"),
+                S(
+                    "agent/agent_init.py",
+                    1105,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+                S(
+                    "agent/agent_runtime_helpers.py",
+                    1701,
+                    "keepalive_http = agent._build_keepalive_http_client",
+                ),
+                S("run_agent.py", 3926, "keepalive_expiry=20.0,"),
+                S("run_agent.py", 3918, "_proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AGENT, OPENROUTER, SYNC): NotOffline(
+            (S("agent/agent_init.py", 520, 'name="openrouter-prewarm",'),)
+        ),
+        (AGENT, EXPLICIT, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    1105,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AGENT, OPENROUTER, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    1105,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AUXILIARY, CUSTOM, SYNC): Client(
+            None,
+            HERMES,
+            (
+                S(
+                    "agent/auxiliary_client.py",
+                    4671,
+                    "_create_openai_client(api_key=custom_key, base_url=_clean_base, **extra",
+                ),
+                S("agent/auxiliary_client.py", 175, "def _create_openai_client(*, api_key"),
+                S("agent/auxiliary_client.py", 165, "client = build_keepalive_http_client("),
+                S("agent/process_bootstrap.py", 191, '"https://": transport_cls('),
+                S("agent/process_bootstrap.py", 175, "proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AUXILIARY, CUSTOM, ASYNC): Client(
+            None,
+            HERMES,
+            (
+                S("agent/auxiliary_client.py", 4356, "AsyncOpenAI(**async_kwargs)"),
+                S(
+                    "agent/auxiliary_client.py",
+                    4350,
+                    "_openai_http_client_kwargs(sync_base_url, async_mode=True)",
+                ),
+                S("agent/process_bootstrap.py", 191, '"https://": transport_cls('),
+                S("agent/process_bootstrap.py", 175, "proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, SYNC): Client(
+            None,
+            HERMES,
+            (
+                S("agent/auxiliary_client.py", 4574, "raw_client = _create_openai_client("),
+                S("agent/auxiliary_client.py", 2467, "real_client = _create_openai_client("),
+                S("agent/auxiliary_client.py", 175, "def _create_openai_client(*, api_key"),
+                S("agent/auxiliary_client.py", 165, "client = build_keepalive_http_client("),
+                S("agent/process_bootstrap.py", 191, '"https://": transport_cls('),
+                S("agent/process_bootstrap.py", 175, "proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
+            (S("agent/auxiliary_client.py", 4296, "AsyncCodexAuxiliaryClient(sync_client)"),)
+        ),
+    },
+    "0.18.2": {
+        (AGENT, EXPLICIT, SYNC): Client(
+            None,
+            HERMES,
+            (
+                S("agent/agent_init.py", 892, "if api_key and base_url:"),
+                S(
+                    "agent/agent_init.py",
+                    1105,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+                S(
+                    "agent/agent_runtime_helpers.py",
+                    1701,
+                    "keepalive_http = agent._build_keepalive_http_client",
+                ),
+                S("run_agent.py", 3926, "keepalive_expiry=20.0,"),
+                S("run_agent.py", 3918, "_proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AGENT, OPENROUTER, SYNC): NotOffline(
+            (S("agent/agent_init.py", 520, 'name="openrouter-prewarm",'),)
+        ),
+        (AGENT, EXPLICIT, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    1105,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AGENT, OPENROUTER, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    1105,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AUXILIARY, CUSTOM, SYNC): Client(
+            None,
+            HERMES,
+            (
+                S(
+                    "agent/auxiliary_client.py",
+                    4671,
+                    "_create_openai_client(api_key=custom_key, base_url=_clean_base, **extra",
+                ),
+                S("agent/auxiliary_client.py", 175, "def _create_openai_client(*, api_key"),
+                S("agent/auxiliary_client.py", 165, "client = build_keepalive_http_client("),
+                S("agent/process_bootstrap.py", 191, '"https://": transport_cls('),
+                S("agent/process_bootstrap.py", 175, "proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AUXILIARY, CUSTOM, ASYNC): Client(
+            None,
+            HERMES,
+            (
+                S("agent/auxiliary_client.py", 4356, "AsyncOpenAI(**async_kwargs)"),
+                S(
+                    "agent/auxiliary_client.py",
+                    4350,
+                    "_openai_http_client_kwargs(sync_base_url, async_mode=True)",
+                ),
+                S("agent/process_bootstrap.py", 191, '"https://": transport_cls('),
+                S("agent/process_bootstrap.py", 175, "proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, SYNC): Client(
+            None,
+            HERMES,
+            (
+                S("agent/auxiliary_client.py", 4574, "raw_client = _create_openai_client("),
+                S("agent/auxiliary_client.py", 2467, "real_client = _create_openai_client("),
+                S("agent/auxiliary_client.py", 175, "def _create_openai_client(*, api_key"),
+                S("agent/auxiliary_client.py", 165, "client = build_keepalive_http_client("),
+                S("agent/process_bootstrap.py", 191, '"https://": transport_cls('),
+                S("agent/process_bootstrap.py", 175, "proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
+            (S("agent/auxiliary_client.py", 4296, "AsyncCodexAuxiliaryClient(sync_client)"),)
+        ),
+    },
+    "0.19.0": {
+        (AGENT, EXPLICIT, SYNC): Client(
+            None,
+            HERMES,
+            (
+                S("agent/agent_init.py", 947, "if api_key and base_url:"),
+                S(
+                    "agent/agent_init.py",
+                    1160,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+                S(
+                    "agent/agent_runtime_helpers.py",
+                    1917,
+                    "keepalive_http = agent._build_keepalive_http_client",
+                ),
+                S("run_agent.py", 4105, "keepalive_expiry=20.0,"),
+                S("run_agent.py", 4097, "_proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AGENT, OPENROUTER, SYNC): NotOffline(
+            (S("agent/agent_init.py", 555, 'name="openrouter-prewarm",'),)
+        ),
+        (AGENT, EXPLICIT, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    1160,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AGENT, OPENROUTER, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    1160,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AUXILIARY, CUSTOM, SYNC): Client(
+            None,
+            HERMES,
+            (
+                S(
+                    "agent/auxiliary_client.py",
+                    4968,
+                    "_create_openai_client(api_key=custom_key, base_url=_clean_base, **extra",
+                ),
+                S("agent/auxiliary_client.py", 203, "def _create_openai_client(*, api_key"),
+                S("agent/auxiliary_client.py", 173, "client = build_keepalive_http_client("),
+                S("agent/process_bootstrap.py", 191, '"https://": transport_cls('),
+                S("agent/process_bootstrap.py", 175, "proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AUXILIARY, CUSTOM, ASYNC): Client(
+            None,
+            HERMES,
+            (
+                S("agent/auxiliary_client.py", 4651, "AsyncOpenAI(**async_kwargs)"),
+                S(
+                    "agent/auxiliary_client.py",
+                    4645,
+                    "_openai_http_client_kwargs(sync_base_url, async_mode=True)",
+                ),
+                S("agent/process_bootstrap.py", 191, '"https://": transport_cls('),
+                S("agent/process_bootstrap.py", 175, "proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, SYNC): Client(
+            None,
+            HERMES,
+            (
+                S("agent/auxiliary_client.py", 4871, "raw_client = _create_openai_client("),
+                S("agent/auxiliary_client.py", 2675, "real_client = _create_openai_client("),
+                S("agent/auxiliary_client.py", 203, "def _create_openai_client(*, api_key"),
+                S("agent/auxiliary_client.py", 173, "client = build_keepalive_http_client("),
+                S("agent/process_bootstrap.py", 191, '"https://": transport_cls('),
+                S("agent/process_bootstrap.py", 175, "proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
+            (S("agent/auxiliary_client.py", 4591, "AsyncCodexAuxiliaryClient(sync_client)"),)
+        ),
+    },
+}
+
+
+def facts(version: str, path: Path, kind: Kind, mode: Mode) -> Facts:
+    """The recorded behaviour; KeyError for a release the table does not know."""
+    return RELEASES[version][(path, kind, mode)]
