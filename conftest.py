@@ -10,9 +10,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pytest
@@ -59,22 +60,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _run_cli(
     *args: str,
     env: Mapping[str, str] | None = None,
+    unset: Iterable[str] = (),
     cwd: Path | None = None,
     timeout: float = CLI_TIMEOUT_SECONDS,
 ) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "harness", *args]
+    """``env`` is laid over this process's environment, ``unset`` taken out of it."""
+    removed = {name.lower() for name in unset}
+    environ = {k: v for k, v in os.environ.items() if k.lower() not in removed}
     return subprocess.run(
-        command,
+        [sys.executable, "-m", "harness", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
-        env=dict(env) if env is not None else None,
+        env={**environ, **(env or {})},
         cwd=cwd,
     )
 
 
 @pytest.fixture
 def run_cli() -> RunCli:
-    """``run_cli("repro", "--json")``: the CLI in a subprocess of this interpreter."""
+    """``run_cli("repro", "--json", env={...}, unset=[...])``: the CLI in a subprocess of this
+    interpreter, bounded, output captured."""
     return _run_cli

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import harness.cli
+from conftest import RunCli
 from harness.cli import keepalive_expectation, main
 from harness.expectation import ENV_VAR, KeepaliveExpectation
 from harness.fixtures import FIXTURE_DIR
@@ -24,19 +25,6 @@ from harness.interrupts import Interrupted, unwinding_on_signals
 from harness.verdicts import CAUSES
 
 REFERENCE = "harness.targets.reference:factory"
-
-
-def run(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
 
 
 # Help.
@@ -150,12 +138,12 @@ def factory(provider, base_url, api_key, *, async_client=False):
 """
 
 
-def test_diagnose_factory_that_raises(tmp_path: Path) -> None:
+def test_diagnose_factory_that_raises(tmp_path: Path, run_cli: RunCli) -> None:
     """A factory that raises for one provider: that row fails, the table and the --output file
     are still written, exit 1, no traceback."""
     (tmp_path / "raising_factory.py").write_text(textwrap.dedent(RAISING_FACTORY))
     output = tmp_path / "out" / "diagnose.json"
-    done = run(
+    done = run_cli(
         "diagnose",
         "raising_factory:factory",
         "--output",
@@ -174,8 +162,10 @@ def test_diagnose_factory_that_raises(tmp_path: Path) -> None:
     assert {row["cause"] for row in report["rows"] if not row["ok"]} == {cause}
 
 
-def test_diagnose_reference_exit_0_with_json_and_the_expectation_in_force() -> None:
-    done = run("diagnose", "--json", REFERENCE, env={ENV_VAR: "off"})
+def test_diagnose_reference_exit_0_with_json_and_the_expectation_in_force(
+    run_cli: RunCli,
+) -> None:
+    done = run_cli("diagnose", "--json", REFERENCE, env={ENV_VAR: "off"})
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["ok"] is True

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from conftest import RunCli
 from harness.cli import main
 from harness.errors import UsageInputError
 from harness.fixtures import FIXTURE_DIR, load_fixture
@@ -101,22 +102,12 @@ def test_credential_scan_finds_what_it_must() -> None:
     assert find_credentials(f"Authorization: Bearer {REDACTED}") == []
 
 
-def test_record_cli_refuses_proxy_variant_without_proxy() -> None:
-    import os
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if k.lower() not in ("https_proxy", "all_proxy")}
-    result = subprocess.run(
-        [
-            *(sys.executable, "-m", "harness", "record", "https://127.0.0.1:9/"),
-            *("--variant", "proxy", "--anonymous"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=False,
+def test_record_cli_refuses_proxy_variant_without_proxy(run_cli: RunCli) -> None:
+    result = run_cli(
+        "record",
+        "https://127.0.0.1:9/",
+        *("--variant", "proxy", "--anonymous"),
+        unset=("https_proxy", "all_proxy"),
     )
     assert result.returncode == 2
     assert "variant 'proxy' needs a proxy URL" in result.stderr

@@ -6,25 +6,14 @@ import errno
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
+from conftest import RunCli
 from harness.fixtures import FIXTURE_DIR
 
 
-def repro(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness", "repro", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def test_repro_prints_the_reports_lines_and_exits_zero() -> None:
-    result = repro()
+def test_repro_prints_the_reports_lines_and_exits_zero(run_cli: RunCli) -> None:
+    result = run_cli("repro")
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == 'default 400 {"detail":"Input must be a list"}'
@@ -34,8 +23,8 @@ def test_repro_prints_the_reports_lines_and_exits_zero() -> None:
     assert "keepalive armed" in result.stdout and "reset [reset when keepalive]" in result.stdout
 
 
-def test_repro_json() -> None:
-    result = repro("--json")
+def test_repro_json(run_cli: RunCli) -> None:
+    result = run_cli("repro", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] is True
@@ -46,19 +35,21 @@ def test_repro_json() -> None:
     assert variants["default"]["observations"][0]["action"] == "serve"
 
 
-def test_repro_fails_when_the_origin_no_longer_behaves_as_recorded(tmp_path: Path) -> None:
+def test_repro_fails_when_the_origin_no_longer_behaves_as_recorded(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
     shutil.copy(FIXTURE_DIR / "chatgpt-codex.json", tmp_path)
     path = tmp_path / "chatgpt-codex.json"
     data = json.loads(path.read_text())
     data["faults"] = []
     path.write_text(json.dumps(data))
-    result = repro("--fixtures", str(tmp_path))
+    result = run_cli("repro", "--fixtures", str(tmp_path))
     assert result.returncode == 1
     assert "custom: DIFFERS: report saw connection error with ECONNRESET" in result.stdout
     assert "differ from the fixture" in result.stderr
 
 
-def test_repro_unknown_fixture() -> None:
-    result = repro("--fixture", "nope")
+def test_repro_unknown_fixture(run_cli: RunCli) -> None:
+    result = run_cli("repro", "--fixture", "nope")
     assert result.returncode == 2
     assert "no fixture named 'nope'" in result.stderr
