@@ -13,8 +13,9 @@ The rules:
    ``all_proxy``. A scheme's variable never applies to another scheme.
 3. ``no_proxy`` is a comma-separated list, entries trimmed and compared case-insensitively. An
    entry ``*`` on its own exempts every host. Otherwise an entry exempts a host equal to it or
-   ending in ``.`` + the entry (a leading dot on the entry is ignored); an entry may carry
-   ``:port``, and then exempts that port only.
+   ending in ``.`` + the entry (a leading dot on the entry is ignored). Entries name hosts only:
+   ``host:port`` exempts nothing (neither urllib.request nor httpx reads a port there;
+   tests/test_findings.py pins it).
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True)
@@ -48,16 +47,13 @@ def _variable(environ: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-def _exempt(no_proxy: str, host: str, port: int) -> str | None:
-    """Rule 3: the entry that exempts ``host:port``, if any."""
+def _exempt(no_proxy: str, host: str) -> str | None:
+    """Rule 3: the entry that exempts ``host``, if any."""
     entries = [entry.strip().lower() for entry in no_proxy.split(",") if entry.strip()]
     if entries == ["*"]:
         return "*"
     for entry in entries:
-        name, _, entry_port = entry.partition(":")
-        if entry_port and entry_port != str(port):
-            continue
-        name = name.lstrip(".")
+        name = entry.lstrip(".")
         if name and (host == name or host.endswith("." + name)):
             return entry
     return None
@@ -68,14 +64,13 @@ def expected_route(url: str, environ: Mapping[str, str]) -> Route:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    port = parts.port or DEFAULT_PORTS.get(scheme, 0)
     proxy = _variable(environ, f"{scheme}_proxy")
     because = f"{scheme}_proxy"
     if proxy is None:
         proxy, because = _variable(environ, "all_proxy"), "all_proxy"
     if proxy is None:
         return Route(None, f"no {scheme}_proxy or all_proxy")
-    exemption = _exempt(_variable(environ, "no_proxy") or "", host, port)
+    exemption = _exempt(_variable(environ, "no_proxy") or "", host)
     if exemption is not None:
         return Route(None, f"no_proxy entry {exemption!r} exempts {host}")
     return Route(proxy, because)

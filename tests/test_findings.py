@@ -11,6 +11,7 @@ import httpx
 
 from harness.fixtures import Endpoint
 from harness.origins import Network
+from harness.proxy_rules import expected_route
 from harness.scenario import Call, drive
 from harness.targets import reference
 
@@ -42,3 +43,21 @@ def test_star_inside_no_proxy_list_is_a_wildcard_for_httpx_only(harness_network:
     keepalive = drive(harness_network, reference.factory, OPENAI, Call.MODELS, environ=environ)
     assert [o.direct for o in sdk_default.observations] == [True]
     assert [o.direct for o in keepalive.observations] == [False]
+
+
+def test_port_entry_in_no_proxy_exempts_nothing(harness_network: Network) -> None:
+    """``NO_PROXY="host:443"`` exempts nothing for urllib.request's rules (the reference keepalive
+    client: it compares the entry with the bare host name) nor for httpx (the SDK default), so
+    the proxy rules the verdicts use (harness/proxy_rules.py) read entries as host names only."""
+    proxy = harness_network.proxy.url
+    codex = Endpoint("openai-codex", "https://chatgpt.com/backend-api/codex", True, "chatgpt-codex")
+    sdk_env = {"HTTPS_PROXY": proxy, "NO_PROXY": "chatgpt.com:443"}
+    keepalive_env = {"HTTPS_PROXY": proxy, "NO_PROXY": "api.openai.com:443"}
+    sdk_default = drive(harness_network, reference.factory, codex, Call.REPORT, environ=sdk_env)
+    keepalive = drive(
+        harness_network, reference.factory, OPENAI, Call.MODELS, environ=keepalive_env
+    )
+    assert [o.direct for o in keepalive.observations] == [False], "urllib: via the proxy"
+    assert [o.direct for o in sdk_default.observations] == [False], httpx.__version__
+    assert expected_route(codex.base_url, sdk_env).via_proxy
+    assert expected_route(OPENAI.base_url, keepalive_env).via_proxy

@@ -83,7 +83,9 @@ def _inner_pytest(pytester: pytest.Pytester, *args: str) -> list[str]:
 
 
 def test_factory_that_hangs_fails_one_case_naming_the_phase(pytester: pytest.Pytester) -> None:
-    command = _inner_pytest(pytester, "--client-factory", "hostile:hangs_on_fifth_call")
+    command = _inner_pytest(
+        pytester, "--client-factory", "hostile:hangs_on_fifth_call", "--harness-leak-check"
+    )
     started = time.monotonic()
     result = subprocess.run(
         command,
@@ -101,6 +103,7 @@ def test_factory_that_hangs_fails_one_case_naming_the_phase(pytester: pytest.Pyt
     assert len(failed) == 1, [c.id for c in failed]
     assert "deadline: building the client for " in failed[0].text, failed[0].text
     assert "took over 10 s" in failed[0].text, failed[0].text
+    assert "leak check" not in output, "the interrupted factory left something behind"
 
 
 def _isolated(command: list[str], trace: Path) -> list[str]:

@@ -2,7 +2,8 @@
 
 The oracle (harness/proxy_rules.py) is written from the documented rules, not from urllib, so the
 reference factory (which uses urllib's rules) does not agree with the checker by construction.
-Where urllib and the oracle disagree outside the matrix, the disagreement is pinned here. httpx's
+Where the libraries and the oracle disagree outside the matrix, tests/test_findings.py pins it
+(``*`` inside a NO_PROXY list, ``host:port`` entries). httpx's
 side is checked by behaviour, not by its internals: the self-check runs the SDK's default client
 (httpx with trust_env) through the whole matrix and requires every case to pass
 (tests/test_selfcheck.py, ``no_keepalive_not_judged``).
@@ -74,13 +75,3 @@ def test_oracle_agrees_with_urllib_on_every_matrix_scenario() -> None:
 def test_documented_rules(url: str, environ: dict[str, str], proxy: str | None) -> None:
     assert expected_route(url, environ).proxy == proxy
     assert urllib_route(url, environ) == proxy, "urllib agrees here"
-
-
-def test_port_entries_are_where_urllib_differs() -> None:
-    """``NO_PROXY=host:port`` exempts that host on that port (curl's documented behaviour);
-    urllib.request matches the entry against the bare host name, so it never exempts it. No
-    matrix scenario uses a port entry; update this pin if urllib changes."""
-    environ = {"HTTPS_PROXY": PROXY, "NO_PROXY": "api.openai.com:443"}
-    assert expected_route("https://api.openai.com/v1", environ).proxy is None
-    assert urllib_route("https://api.openai.com/v1", environ) == PROXY
-    assert expected_route("https://api.openai.com:8443/v1", environ).proxy == PROXY
