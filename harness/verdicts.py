@@ -142,16 +142,6 @@ def factory_raised(exc: BaseException) -> Verdict:
     )
 
 
-def deadline_cause(phase: str, endpoint: str, limit_seconds: float) -> str:
-    """``deadline: <phase> ...``, e.g. ``deadline: building the client for X took over 10 s``."""
-    return f"{CAUSE_DEADLINE}: {phase} for {endpoint} took over {limit_seconds:g} s"
-
-
-def deadline(phase: str, endpoint: str, limit_seconds: float) -> Verdict:
-    cause = deadline_cause(phase, endpoint, limit_seconds)
-    return Verdict(False, (cause.partition(": ")[2],), cause, CAUSE_DEADLINE)
-
-
 def _keepalive_problem(state: KeepaliveState, idle: int) -> str | None:
     if not state.armed:
         return f"the origin saw TCP keepalive off on the client's socket; expected idle {idle}s"

@@ -27,7 +27,7 @@ from harness.kernel import KeepaliveState
 from harness.matrix import NO_PROXY_SPELLINGS, Scenario
 from harness.observations import Observation
 from harness.proxy import Tunnel
-from harness.scenario import Call, Outcome, Result
+from harness.scenario import DEADLINE_CAUSE, Call, Outcome, Result
 from harness.suites.runner import SPLIT_SUITE_MODULE
 from harness.targets import noproxyblind, proxyless, reference, regressed, schemeblind
 from harness.targets.keepalive import env_proxy_for
@@ -44,8 +44,6 @@ from harness.verdicts import (
     CAUSE_UNEXPECTED_PROXY,
     CAUSES,
     Expectation,
-    deadline,
-    deadline_cause,
     factory_raised,
     judge,
     kernel_default_idle,
@@ -473,9 +471,10 @@ def test_factory_raised_and_deadline_wording() -> None:
         CAUSE_FACTORY_RAISED,
         "factory raised: ValueError('boom')",
     )
-    cause = deadline_cause("building the client", NON_CODEX.id, 10)
-    assert cause == f"deadline: building the client for {NON_CODEX.id} took over 10 s"
-    assert deadline("connecting", NON_CODEX.id, 2.5).kind == CAUSE_DEADLINE
+    breach = f"connecting for {NON_CODEX.id} (sync) took over 2.5 s"
+    timed_out = Result(NON_CODEX, Call.MODELS, False, Outcome(cause=DEADLINE_CAUSE, error=breach))
+    verdict = judge(timed_out, Expectation(codex=False, keepalive_idle=30))
+    assert (verdict.kind, verdict.cause) == (CAUSE_DEADLINE, f"deadline: {breach}")
 
 
 def test_cause_names_are_distinct_and_colon_free() -> None:
