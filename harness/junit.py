@@ -17,6 +17,7 @@ class Case:
     name: str
     outcome: str  # "passed", "failed" (failure or error) or "skipped"
     text: str  # the failure, error or skip message and details, empty for a pass
+    time: float = 0.0  # seconds pytest spent on the case (set-up, call and teardown)
 
     @property
     def id(self) -> str:
@@ -31,5 +32,8 @@ def read_cases(report: Path) -> list[Case]:
             if child.tag in ("failure", "error", "skipped"):
                 outcome = "skipped" if child.tag == "skipped" else "failed"
                 text = f"{child.get('message', '')}\n{child.text or ''}"
-        cases.append(Case(element.get("classname", ""), element.get("name", ""), outcome, text))
+        seconds = float(element.get("time") or 0.0)
+        cases.append(
+            Case(element.get("classname", ""), element.get("name", ""), outcome, text, seconds)
+        )
     return cases
