@@ -93,6 +93,11 @@ ROWS = (
         lambda r: r["overhead_served_ms_median"] <= 1,
     ),
     Row(
+        _text("the same through the harness's CONNECT proxy (`HTTPS_PROXY`)"),
+        ("proxied_scenario_ms_median",),
+        lambda r: f"{r['proxied_scenario_ms_median']:.1f} ms",
+    ),
+    Row(
         _text("one request on a new TLS connection through the gate (httpx)"),
         ("served_ms_median", "phs_nodelay_ms_median"),
         lambda r: f"{r['served_ms_median']:.1f} ms ({_ratio(r):.2f}{TIMES} the TCP_NODELAY row)",

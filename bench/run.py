@@ -276,6 +276,19 @@ def overhead(network: Network, authority: Authority, plan: Plan) -> dict[str, fl
     return results
 
 
+def proxied_ms(network: Network, plan: Plan) -> float:
+    """The served scenario with HTTPS_PROXY naming the harness's CONNECT proxy."""
+
+    def run() -> None:
+        environ = {"HTTPS_PROXY": network.proxy.url}
+        result = drive(network, reference.factory, OTHER, Call.MODELS, environ=environ)
+        _expect("the served scenario through the proxy", result.outcome, None, 200)
+        if len(result.tunnels) != 1:
+            raise BenchError(f"expected one tunnel through the proxy, saw {result.tunnels}")
+
+    return median_ms(run, plan.repeat, plan.warmup)
+
+
 def per_request(plan: Plan) -> dict[str, Any]:
     """Everything measured in this process, on one network of origins."""
     results: dict[str, Any] = {}
@@ -283,6 +296,7 @@ def per_request(plan: Plan) -> dict[str, Any]:
         authority = Authority(Path(scratch))
         with Network(load_fixtures(), authority) as network:
             results.update(overhead(network, authority, plan))
+            results["proxied_scenario_ms_median"] = proxied_ms(network, plan)
             with network.reachable():
                 results["served_ms_median"] = median_ms(
                     new_connection_get(OTHER.base_url + "/models", authority.client_context()),
