@@ -1,9 +1,11 @@
 """Render the README's figures table from the bench's results, so no figure is typed by hand.
 
 ``python bench/figures.py`` rewrites the block between the two marker comments in README.md from
-``.bench/results.json`` (written by ``python bench/run.py``); ``--check`` changes nothing and
-exits 1 if the README shows anything else. A figure the results lack (a partial run) is shown as
-not measured, never carried over from an older run.
+``.bench/results.json`` (written by ``python bench/run.py``), plus the correctness rows from
+``.bench/classify.json``, ``.bench/classify-load.json`` (``tox -e classify``) and
+``.bench/soak.json`` (``tox -e soak``) when they exist; ``--check`` changes nothing and exits 1 if
+the README shows anything else. A figure the results lack (a partial run, a bench not run) is shown
+as not measured, never carried over from an older run.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / ".bench" / "results.json"
+CLASSIFY = ROOT / ".bench" / "classify.json"
+CLASSIFY_LOAD = ROOT / ".bench" / "classify-load.json"
+SOAK = ROOT / ".bench" / "soak.json"
 README = ROOT / "README.md"
 START = "<!-- figures:start (rendered by bench/figures.py from .bench/results.json) -->"
 END = "<!-- figures:end -->"
@@ -171,7 +176,50 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def render(results: Results) -> str:
+def _classified(run: Results | None) -> str:
+    if run is None:
+        return f"{NOT_MEASURED} (`tox -e classify`)"
+    wrong = run["misclassifications"] + run["unobserved"]
+    return f"{wrong} misclassified or unobserved ({run['connections_per_second']:.0f} conn/s)"
+
+
+def correctness_rows(
+    classify: Results | None, classify_load: Results | None, soak: Results | None
+) -> list[tuple[str, str, str]]:
+    """Rows from the classification and soak runs, which check correctness rather than time."""
+    sample = classify or classify_load
+    what = "classification: does the gate read each client's keepalive right?"
+    if sample is not None:
+        what = (
+            f"classification: {sample['connections']:,} connections "
+            f"({sample['keepalive_connections']:,} with keepalive) over "
+            f"{' + '.join(sample['hosts'])}, sync + asyncio"
+        )
+    figure = f"{_classified(classify)}; under full CPU load {_classified(classify_load)}"
+    runs = [run for run in (classify, classify_load) if run is not None]
+    goal = "0 misclassified"
+    if runs:
+        clean = all(run["misclassifications"] + run["unobserved"] == 0 for run in runs)
+        goal += " (met)" if clean and len(runs) == 2 else " (not met)"
+    rows = [(what, figure, goal)]
+    if soak is None:
+        rows.append(("soak: the suite, run many times", f"{NOT_MEASURED} (`tox -e soak`)", ""))
+    else:
+        load = " with CPU load" if soak.get("load") else ""
+        suite = " ".join(soak.get("suite", []))
+        clean = soak["runs"] - soak["failed_runs"]
+        what = f"soak{load}, a new hypothesis seed per run: {suite}"
+        met = "(met)" if soak["failed_runs"] == 0 else "(not met)"
+        rows.append((what, f"{clean}/{soak['runs']} runs clean", f"every run clean {met}"))
+    return rows
+
+
+def render(
+    results: Results,
+    classify: Results | None = None,
+    classify_load: Results | None = None,
+    soak: Results | None = None,
+) -> str:
     """The block between the markers: a caption line and the table."""
     lines = [_caption(results), "", "| what | figure | goal |", "|---|---|---|"]
     for row in ROWS:
@@ -181,6 +229,8 @@ def render(results: Results) -> str:
         if goal and measured and row.met is not None:
             goal += " (met)" if row.met(results) else " (not met)"
         lines.append(f"| {_cell(row.what(results))} | {_cell(figure)} | {_cell(goal)} |")
+    for what, figure, goal in correctness_rows(classify, classify_load, soak):
+        lines.append(f"| {_cell(what)} | {_cell(figure)} | {_cell(goal)} |")
     return "\n".join(lines)
 
 
@@ -195,6 +245,10 @@ def split_readme(text: str) -> tuple[str, str, str]:
         raise FiguresError(f"README has no figures block: expected {START!r} ... {END!r}")
     head = text[: start + len(START)]
     return head, text[len(head) : end].strip("\n"), text[end:]
+
+
+def load_optional(path: Path) -> Results | None:
+    return load_results(path) if path.exists() else None
 
 
 def load_results(path: Path) -> Results:
@@ -212,13 +266,21 @@ def load_results(path: Path) -> Results:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--classify", type=Path, default=CLASSIFY)
+    parser.add_argument("--classify-load", type=Path, default=CLASSIFY_LOAD)
+    parser.add_argument("--soak", type=Path, default=SOAK)
     parser.add_argument("--readme", type=Path, default=README)
     parser.add_argument(
         "--check", action="store_true", help="change nothing; exit 1 if the README disagrees"
     )
     args = parser.parse_args(argv)
     try:
-        block = render(load_results(args.results))
+        block = render(
+            load_results(args.results),
+            load_optional(args.classify),
+            load_optional(args.classify_load),
+            load_optional(args.soak),
+        )
         head, shown, tail = split_readme(args.readme.read_text())
     except FiguresError as exc:
         print(f"figures: {exc}", file=sys.stderr)

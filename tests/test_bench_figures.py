@@ -56,14 +56,26 @@ RESULTS = {
 }
 
 
+CLASSIFY = {
+    "connections": 10000,
+    "keepalive_connections": 5000,
+    "hosts": ["127.0.0.1", "::1"],
+    "misclassifications": 0,
+    "unobserved": 0,
+    "connections_per_second": 671.4,
+}
+CLASSIFY_LOAD = dict(CLASSIFY, misclassifications=2, unobserved=1, connections_per_second=350.2)
+SOAK = {"runs": 20, "failed_runs": 1, "load": True, "suite": ["tests/test_split.py"]}
+
+
 def _rows(block: str) -> dict[str, list[str]]:
     rows = [line.strip("|").split(" | ") for line in block.splitlines() if line.startswith("| ")]
     return {cells[0].strip(): [cell.strip() for cell in cells[1:]] for cells in rows[1:]}
 
 
 def test_every_row_shows_its_own_figure_and_whether_the_goal_is_met() -> None:
-    rows = _rows(figures.render(RESULTS))
-    assert len(rows) == len(figures.ROWS)
+    rows = _rows(figures.render(RESULTS, CLASSIFY, CLASSIFY_LOAD, SOAK))
+    assert len(rows) == len(figures.ROWS) + 2
     shown = {what.split(" (")[0].split(":")[0]: cells for what, cells in rows.items()}
     assert shown["reset scenario end to end"] == ["2.5 ms", "≤ 3 ms (met)"]
     reset_floor = rows[
@@ -87,14 +99,30 @@ def test_every_row_shows_its_own_figure_and_whether_the_goal_is_met() -> None:
         "`-n 2` ≤ 45 s, ≥ 1.6\u00d7 (met)",
     ]
     assert "27 → 214 cases" in figures.render(RESULTS)
+    classified = "classification: 10,000 connections (5,000 with keepalive) over 127.0.0.1 + ::1"
+    assert rows[f"{classified}, sync + asyncio"] == [
+        "0 misclassified or unobserved (671 conn/s); "
+        "under full CPU load 3 misclassified or unobserved (350 conn/s)",
+        "0 misclassified (not met)",
+    ]
+    assert rows["soak with CPU load, a new hypothesis seed per run: tests/test_split.py"] == [
+        "19/20 runs clean",
+        "every run clean (not met)",
+    ]
 
 
 def test_a_figure_missing_from_the_results_is_not_measured_rather_than_guessed() -> None:
     partial = {k: v for k, v in RESULTS.items() if not k.startswith(("suite_", "xdist_"))}
-    rows = _rows(figures.render(partial))
+    rows = _rows(figures.render(partial, CLASSIFY, None, None))
     suite = [cells for what, cells in rows.items() if what.startswith("full default suite")]
     assert suite == [[figures.NOT_MEASURED, "`-n 2` ≤ 45 s, ≥ 1.6\u00d7"]]
     assert sum(cells[0] == figures.NOT_MEASURED for cells in rows.values()) == 1
+    unmeasured = [cells[0] for cells in rows.values() if cells[0].endswith("`)")]
+    assert unmeasured == [
+        "0 misclassified or unobserved (671 conn/s); "
+        f"under full CPU load {figures.NOT_MEASURED} (`tox -e classify`)",
+        f"{figures.NOT_MEASURED} (`tox -e soak`)",
+    ]
 
 
 def _readme(tmp_path: Path, block: str = "old table") -> Path:
@@ -109,9 +137,16 @@ def _results(tmp_path: Path, results: dict[str, object]) -> Path:
     return path
 
 
+def _only(tmp_path: Path, results: Path, readme: Path) -> list[str]:
+    """Arguments naming ``results`` and ``readme``, and no classification or soak results."""
+    missing = str(tmp_path / "missing.json")
+    optional = ["--classify", missing, "--classify-load", missing, "--soak", missing]
+    return ["--readme", str(readme), "--results", str(results), *optional]
+
+
 def test_render_rewrites_only_the_block_and_check_then_agrees(tmp_path: Path) -> None:
     readme, results = _readme(tmp_path), _results(tmp_path, RESULTS)
-    args = ["--readme", str(readme), "--results", str(results)]
+    args = _only(tmp_path, results, readme)
     assert figures.main([*args, "--check"]) == 1
     assert "old table" in readme.read_text()  # --check changes nothing
     assert figures.main(args) == 0
@@ -124,7 +159,7 @@ def test_render_rewrites_only_the_block_and_check_then_agrees(tmp_path: Path) ->
 def test_check_fails_when_the_results_change(tmp_path: Path) -> None:
     readme = _readme(tmp_path, figures.render(RESULTS))
     newer = _results(tmp_path, dict(RESULTS, reset_ms_median=3.5))
-    assert figures.main(["--readme", str(readme), "--results", str(newer), "--check"]) == 1
+    assert figures.main([*_only(tmp_path, newer, readme), "--check"]) == 1
 
 
 @pytest.mark.parametrize("broken", ["no markers", "no results"])
@@ -136,4 +171,12 @@ def test_a_readme_without_markers_or_missing_results_is_a_usage_error(
     if broken == "no results":
         readme = _readme(tmp_path)
     results = tmp_path / "missing.json" if broken == "no results" else _results(tmp_path, RESULTS)
-    assert figures.main(["--readme", str(readme), "--results", str(results)]) == 2
+    assert figures.main(_only(tmp_path, results, readme)) == 2
+
+
+def test_correctness_goals_are_met_only_when_both_runs_are_clean() -> None:
+    clean_soak = dict(SOAK, failed_runs=0)
+    goals = [row[2] for row in figures.correctness_rows(CLASSIFY, CLASSIFY, clean_soak)]
+    assert goals == ["0 misclassified (met)", "every run clean (met)"]
+    (goal, _soak) = [row[2] for row in figures.correctness_rows(CLASSIFY, None, clean_soak)]
+    assert goal == "0 misclassified (not met)"  # the run under load is missing
