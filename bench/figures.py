@@ -58,6 +58,10 @@ def _overhead(results: Results, name: str) -> str:
     return f"{floor:.1f} ms / {extra:+.2f} ms (CPU {cpu:+.2f} ms)"
 
 
+def _suite_size(results: Results) -> str:
+    return f", {results['suite_cases']} tests" if "suite_cases" in results else ""
+
+
 def _matrix_span(results: Results) -> str:
     counts = [point["cases"] for point in results.get("split_matrix", [])]
     span = f"{min(counts)} → {max(counts)} cases, " if counts else ""
@@ -142,7 +146,7 @@ ROWS = (
         lambda r: r["split_full_seconds"] <= 6 and r["split_full_cases"] >= 300,
     ),
     Row(
-        lambda r: f"full default suite, {r.get('suite_cases', '?')} tests: `pytest -n 0` / `-n 2`",
+        lambda r: f"full default suite{_suite_size(r)}: `pytest -n 0` / `-n 2`",
         ("suite_seconds", "suite_seconds_n2", "xdist_speedup"),
         lambda r: (
             f"{r['suite_seconds']:.0f} s / {r['suite_seconds_n2']:.0f} s "
@@ -196,6 +200,8 @@ def correctness_rows(
             f"{' + '.join(sample['hosts'])}, sync + asyncio"
         )
     figure = f"{_classified(classify)}; under full CPU load {_classified(classify_load)}"
+    if classify is None and classify_load is None:
+        figure = _classified(None)
     runs = [run for run in (classify, classify_load) if run is not None]
     goal = "0 misclassified"
     if runs:

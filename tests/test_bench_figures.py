@@ -114,8 +114,8 @@ def test_every_row_shows_its_own_figure_and_whether_the_goal_is_met() -> None:
 def test_a_figure_missing_from_the_results_is_not_measured_rather_than_guessed() -> None:
     partial = {k: v for k, v in RESULTS.items() if not k.startswith(("suite_", "xdist_"))}
     rows = _rows(figures.render(partial, CLASSIFY, None, None))
-    suite = [cells for what, cells in rows.items() if what.startswith("full default suite")]
-    assert suite == [[figures.NOT_MEASURED, "`-n 2` ≤ 45 s, ≥ 1.6\u00d7"]]
+    suite = rows["full default suite: `pytest -n 0` / `-n 2`"]
+    assert suite == [figures.NOT_MEASURED, "`-n 2` ≤ 45 s, ≥ 1.6\u00d7"]
     assert sum(cells[0] == figures.NOT_MEASURED for cells in rows.values()) == 1
     unmeasured = [cells[0] for cells in rows.values() if cells[0].endswith("`)")]
     assert unmeasured == [
