@@ -1,11 +1,24 @@
-"""Benchmark: what a reset and a served scenario cost next to a plain pytest-httpserver request.
+"""Benchmark: what a reset and a served scenario cost, next to the floor and pytest-httpserver.
 
-Run with ``tox -e bench`` (or ``python bench/run.py``). Prints a table and writes
-``.bench/results.json``. Every per-request figure is a median over repeated runs in this one process
-on this machine, so the rows compare like with like. The suite figures are fresh pytest processes:
-(e) the split suite's wall time for growing shares of its case matrix, fitted to a line (does cost
-grow linearly with cases, and what does start-up cost?), and (f) the full default suite with
-``-n 0`` against ``-n 2``.
+Run with ``tox -e bench`` (or ``python bench/run.py``). Prints the figures table and writes
+``.bench/results.json``. Every per-request figure is a median over repeated runs in this one
+process on this machine, so the rows compare like with like:
+
+- the reset and the served scenario through the harness, interleaved with the same factory and
+  call against a bare TLS server (``bench/floor.py``: no gate, no routing, no proxy); the
+  difference is the harness's own overhead;
+- one request on a new TLS connection through the gate, and the same against pytest-httpserver,
+  as shipped and with TCP_NODELAY;
+- the kernel lookup, sock_diag netlink against ``/proc/net/tcp``.
+
+The suite figures are fresh pytest processes: the split suite's wall time for growing shares of
+its case matrix, fitted to a line (start-up and cost per case); the whole split suite; the full
+default suite with ``-n 0`` against ``-n 2``.
+
+``--smoke`` runs every one of those code paths with tiny counts, in seconds, and writes
+``.bench/smoke.json`` instead, so the real figures are never overwritten. It is part of the
+default tox run: a refactor that breaks the bench fails the gate. Either mode exits 1 if a
+measurement could not be made as intended (a red suite run, a scenario with the wrong outcome).
 """
 
 from __future__ import annotations
@@ -13,8 +26,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import platform
+import resource
 import shutil
 import socket
 import statistics
@@ -22,25 +37,65 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
+import openai
 
+from harness.environ import PROXY_VARIABLES, scoped_environ
 from harness.fixtures import Endpoint, load_fixtures
 from harness.junit import read_cases
 from harness.kernel import KernelView, timer_from_proc
 from harness.origins import Backend, Network
 from harness.pki import Authority
-from harness.scenario import Call, drive
+from harness.scenario import Call, Outcome, _run_sync, drive
 from harness.targets import reference, regressed
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import figures  # a sibling script, not a package
+from floor import FloorServer
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / ".bench" / "results.json"
+SMOKE_RESULTS = ROOT / ".bench" / "smoke.json"
+SPLIT = "tests/test_split.py"
+DEFAULT_SUITE = "tests"
+#: A small, quick test module: the smoke run's stand-in for the whole suite under -n 0 / -n 2.
+SMOKE_SUITE = "tests/test_tls.py"
+
+CODEX = Endpoint("openai-codex", "https://chatgpt.com/backend-api/codex", True, "chatgpt-codex")
+OTHER = Endpoint("openai", "https://api.openai.com/v1", False, "api-openai")
 
 
-def median_ms(action: Callable[[], object], repeat: int, warmup: int = 3) -> float:
+class BenchError(RuntimeError):
+    """A measurement did not measure what it claims to (wrong outcome, red suite run)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much of everything to measure."""
+
+    smoke: bool
+    repeat: int  # samples per per-request figure
+    warmup: int
+    runs: int  # fresh processes per suite figure (median)
+    matrix_shares: tuple[float, ...]
+    matrix_cap: int | None  # at most this many parametrized split cases (None: all)
+    hypothesis_cap: int | None
+    suite: str  # what -n 0 and -n 2 run
+    output: Path
+
+
+FULL = Plan(False, 50, 3, 3, (0.125, 0.25, 0.5, 1.0), None, None, DEFAULT_SUITE, RESULTS)
+SMOKE = Plan(True, 3, 1, 1, (0.5, 1.0), 4, 1, SMOKE_SUITE, SMOKE_RESULTS)
+
+
+def samples_ms(action: Callable[[], object], repeat: int, warmup: int) -> list[float]:
     for _ in range(warmup):
         action()
     samples = []
@@ -48,7 +103,11 @@ def median_ms(action: Callable[[], object], repeat: int, warmup: int = 3) -> flo
         started = time.perf_counter()
         action()
         samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+    return samples
+
+
+def median_ms(action: Callable[[], object], repeat: int, warmup: int) -> float:
+    return statistics.median(samples_ms(action, repeat, warmup))
 
 
 def new_connection_get(url: str, verify: Any) -> Callable[[], None]:
@@ -57,19 +116,22 @@ def new_connection_get(url: str, verify: Any) -> Callable[[], None]:
     def run() -> None:
         with httpx.Client(verify=verify, trust_env=False) as client:
             response = client.get(url)
-            assert response.status_code == 200, response.text
+            if response.status_code != 200:
+                raise BenchError(f"GET {url}: {response.status_code} {response.text[:200]}")
 
     return run
 
 
-def plain_httpserver_ms(authority: Authority, repeat: int, nodelay: bool) -> float:
+def plain_httpserver_ms(authority: Authority, plan: Plan, nodelay: bool) -> float:
     context = authority.server_context(["localhost"])
     backend = Backend(context) if nodelay else _DefaultServer(context)
     backend.start()
     try:
         backend.expect_request("/v1/models").respond_with_json({"object": "list", "data": []})
         url = f"https://localhost:{backend.port}/v1/models"
-        return median_ms(new_connection_get(url, authority.client_context()), repeat)
+        return median_ms(
+            new_connection_get(url, authority.client_context()), plan.repeat, plan.warmup
+        )
     finally:
         backend.stop()
 
@@ -80,8 +142,11 @@ class _DefaultServer(Backend):
     def start(self) -> None:
         super(Backend, self).start()
 
+    def thread_target(self) -> None:
+        super(Backend, self).thread_target()
 
-def kernel_lookup_ms(repeat: int) -> dict[str, float]:
+
+def kernel_lookup_ms(plan: Plan) -> dict[str, float]:
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
@@ -91,20 +156,165 @@ def kernel_lookup_ms(repeat: int) -> dict[str, float]:
         with accepted, KernelView() as view:
             local, remote = client.getsockname(), accepted.getsockname()
             return {
-                "netlink_ms_median": median_ms(lambda: view.timer(local, remote), repeat * 20),
-                "proc_ms_median": median_ms(lambda: timer_from_proc(local, remote), repeat),
+                "netlink_ms_median": median_ms(
+                    lambda: view.timer(local, remote), plan.repeat * 20, plan.warmup
+                ),
+                "proc_ms_median": median_ms(
+                    lambda: timer_from_proc(local, remote), plan.repeat, plan.warmup
+                ),
             }
 
 
-SPLIT = "tests/test_split.py"
-DEFAULT_SUITE = "tests"
+def _models_body(network: Network) -> bytes:
+    """The api-openai origin's own ``/models`` reply, so the floor sends the same bytes."""
+    for reply in network.origin(OTHER.origin).fixture.replies:
+        if reply.method == "GET" and reply.path.endswith("/models"):
+            return json.dumps(reply.json_body, separators=(",", ":")).encode()
+    raise BenchError(f"origin {OTHER.origin} has no GET /models reply")
+
+
+def _expect(what: str, outcome: Outcome, cause: str | None, status: int | None) -> None:
+    if outcome.cause != cause or outcome.status != status:
+        raise BenchError(f"{what}: expected {cause or status}, got {outcome.describe()}")
+
+
+@contextmanager
+def _floor_environ(authority: Authority) -> Iterator[None]:
+    """What any test of a client against a local TLS server needs: trust, and no proxies."""
+    with scoped_environ(unset=PROXY_VARIABLES), authority.trusted():
+        yield
+
+
+@dataclass
+class Samples:
+    """Wall and CPU time (every thread of this process: client, gates, servers) per call, in ms."""
+
+    wall: list[float]
+    cpu: list[float]
+
+    def medians(self) -> tuple[float, float]:
+        return statistics.median(self.wall), statistics.median(self.cpu)
+
+
+def _paired(
+    harness: Callable[[], object], floor: Callable[[], object], plan: Plan
+) -> tuple[Samples, Samples]:
+    """Harness and floor samples taken in turns (order alternating), so drift hits both alike."""
+    for _ in range(plan.warmup):
+        harness()
+        floor()
+    through, bare = Samples([], []), Samples([], [])
+    for index in range(plan.repeat):
+        for action, into in ((harness, through), (floor, bare))[:: 1 if index % 2 else -1]:
+            started, cpu = time.perf_counter(), time.process_time()
+            action()
+            into.wall.append((time.perf_counter() - started) * 1000)
+            into.cpu.append((time.process_time() - cpu) * 1000)
+    return through, bare
+
+
+def _scenario_pair(
+    network: Network,
+    factory: Any,
+    endpoint: Endpoint,
+    bare: Endpoint,
+    call: Call,
+    expected: tuple[str | None, int | None],
+    plan: Plan,
+) -> tuple[Samples, Samples]:
+    """One scenario through the harness and the very same call against the floor."""
+
+    def harness() -> None:
+        result = drive(network, factory, endpoint, call)
+        _expect(f"{endpoint.base_url} through the harness", result.outcome, *expected)
+
+    def floor() -> None:
+        # The function drive() runs inside the harness's trust and routing, here outside them.
+        _expect(f"{bare.base_url} (the floor)", _run_sync(factory, bare, call), *expected)
+
+    return _paired(harness, floor, plan)
+
+
+def overhead(network: Network, authority: Authority, plan: Plan) -> dict[str, float]:
+    """The reset and the served scenario through the harness and against the floor.
+
+    The overhead is the difference of the medians, in wall time and in CPU time of the whole
+    process (on a shared machine the CPU figure is the steadier of the two).
+    """
+    results: dict[str, float] = {}
+    floor_context = authority.server_context(["127.0.0.1"])
+    with (
+        FloorServer(None) as resetter,
+        FloorServer(floor_context, _models_body(network)) as server,
+        _floor_environ(authority),
+    ):
+        host, port = resetter.address
+        floor_codex = Endpoint(CODEX.provider, f"https://{host}:{port}/backend-api/codex", True, "")
+        host, port = server.address
+        floor_other = Endpoint(OTHER.provider, f"https://{host}:{port}/v1", False, "")
+        pairs = {
+            "reset": _scenario_pair(
+                network,
+                regressed.factory,
+                CODEX,
+                floor_codex,
+                Call.REPORT,
+                ("ECONNRESET", None),
+                plan,
+            ),
+            "served": _scenario_pair(
+                network, reference.factory, OTHER, floor_other, Call.MODELS, (None, 200), plan
+            ),
+        }
+    for name, (through, bare) in pairs.items():
+        key = "served_scenario" if name == "served" else "reset"
+        (wall, cpu), (floor_wall, floor_cpu) = through.medians(), bare.medians()
+        results[f"{key}_ms_median"] = wall
+        results[f"floor_{name}_ms_median"] = floor_wall
+        results[f"overhead_{name}_ms_median"] = wall - floor_wall
+        results[f"overhead_{name}_cpu_ms_median"] = cpu - floor_cpu
+    return results
+
+
+def proxied_ms(network: Network, plan: Plan) -> float:
+    """The served scenario with HTTPS_PROXY naming the harness's CONNECT proxy."""
+
+    def run() -> None:
+        environ = {"HTTPS_PROXY": network.proxy.url}
+        result = drive(network, reference.factory, OTHER, Call.MODELS, environ=environ)
+        _expect("the served scenario through the proxy", result.outcome, None, 200)
+        if len(result.tunnels) != 1:
+            raise BenchError(f"expected one tunnel through the proxy, saw {result.tunnels}")
+
+    return median_ms(run, plan.repeat, plan.warmup)
+
+
+def per_request(plan: Plan) -> dict[str, Any]:
+    """Everything measured in this process, on one network of origins."""
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        authority = Authority(Path(scratch))
+        with Network(load_fixtures(), authority) as network:
+            results.update(overhead(network, authority, plan))
+            results["proxied_scenario_ms_median"] = proxied_ms(network, plan)
+            with network.reachable():
+                results["served_ms_median"] = median_ms(
+                    new_connection_get(OTHER.base_url + "/models", authority.client_context()),
+                    plan.repeat,
+                    plan.warmup,
+                )
+        results["phs_default_ms_median"] = plain_httpserver_ms(authority, plan, nodelay=False)
+        results["phs_nodelay_ms_median"] = plain_httpserver_ms(authority, plan, nodelay=True)
+    results.update(kernel_lookup_ms(plan))
+    return results
 
 
 def pytest_run(targets: list[str], workers: str = "0") -> dict[str, Any]:
-    """Wall time, case count, in-test time and exit code of one fresh pytest process.
+    """Wall time, CPU time, case count, in-test time and exit code of one fresh pytest process.
 
     CI=1 selects the derandomized ``harness-ci`` profile, so repeated runs do the same work.
-    Failures are recorded, not raised: a red run's time is still reported, flagged by its exit code.
+    A red run is recorded (its exit code and failed cases) and its time still reported; the
+    bench then exits 1.
     """
     scratch = Path(tempfile.mkdtemp(prefix="harness-bench-"))
     report = scratch / "junit.xml"
@@ -120,23 +330,26 @@ def pytest_run(targets: list[str], workers: str = "0") -> dict[str, Any]:
         f"--junitxml={report}",
         *targets,
     ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         command, cwd=ROOT, capture_output=True, env=dict(os.environ, CI="1"), timeout=3600
     )
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cases = read_cases(report) if report.exists() else []
     shutil.rmtree(scratch, ignore_errors=True)
     failed = [case.id for case in cases if case.outcome == "failed"]
-    if done.returncode != 0:
+    if done.returncode != 0 or not cases:
         shown = " ".join(targets) if len(targets) < 4 else f"{len(targets)} node ids"
-        tail = done.stdout.decode(errors="replace").strip().splitlines()[-1:]
+        tail = done.stdout.decode(errors="replace").strip().splitlines()[-3:]
         print(f"warning: pytest -n {workers} {shown} exited {done.returncode}: {failed} {tail}")
     return {
         "seconds": seconds,
+        "cpu_seconds": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
         "cases": len(cases),
-        "in_test_seconds": sum(float(case.get("time", 0)) for case in cases),
-        "exit_code": done.returncode,
+        "in_test_seconds": sum(case.time for case in cases),
+        "exit_code": done.returncode if cases else -1,
         "failed": failed,
     }
 
@@ -163,11 +376,19 @@ def split_node_ids() -> tuple[list[str], list[str]]:
     return [i for i in ids if not generated(i)], [i for i in ids if generated(i)]
 
 
+def spread(items: list[str], size: int) -> list[str]:
+    """``size`` items evenly spread over ``items`` (every kind of test in every share)."""
+    size = max(1, min(size, len(items)))
+    return [items[int(i * len(items) / size)] for i in range(size)]
+
+
 def linear_fit(points: list[tuple[float, float]]) -> tuple[float, float, float]:
     """Least-squares ``seconds = intercept + slope * cases``; returns slope, intercept, R²."""
     xs, ys = [x for x, _ in points], [y for _, y in points]
     mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
     sxx = sum((x - mean_x) ** 2 for x in xs)
+    if sxx == 0:
+        raise BenchError(f"a line needs at least two different case counts: {xs}")
     slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sxx
     intercept = mean_y - slope * mean_x
     residual = sum((y - intercept - slope * x) ** 2 for x, y in points)
@@ -175,30 +396,38 @@ def linear_fit(points: list[tuple[float, float]]) -> tuple[float, float, float]:
     return slope, intercept, 1 - residual / total if total else 1.0
 
 
-def split_matrix(repeat: int) -> dict[str, Any]:
-    """(e) Wall time of the split suite for growing shares of its parametrized matrix.
+def _median_of(runs: list[dict[str, Any]], key: str) -> float:
+    return round(float(statistics.median(run[key] for run in runs)), 2)
 
-    Each size is an evenly spread subset of the case ids (every kind of test in every size), run
-    in a fresh process, ``-n 0``; the median of ``repeat`` runs. The hypothesis cases do 20
-    examples each, so they are timed apart rather than counted as one case.
+
+def split_matrix(plan: Plan, cases: list[str], generated: list[str]) -> dict[str, Any]:
+    """Wall time of the split suite for growing shares of its parametrized matrix.
+
+    Each size is an evenly spread subset of the case ids, run in a fresh process, ``-n 0``; the
+    median of ``plan.runs`` runs. The hypothesis cases do many examples each, so they are timed
+    apart rather than counted as one case.
     """
-    cases, generated = split_node_ids()
+    if plan.matrix_cap is not None:
+        cases = spread(cases, plan.matrix_cap)
     points: list[dict[str, Any]] = []
-    for share in (0.125, 0.25, 0.5, 1.0):
-        size = max(1, round(len(cases) * share))
-        chosen = [cases[int(i * len(cases) / size)] for i in range(size)]
-        runs = [pytest_run(chosen) for _ in range(repeat)]
+    all_runs: list[dict[str, Any]] = []
+    for share in plan.matrix_shares:
+        chosen = spread(cases, round(len(cases) * share))
+        runs = [pytest_run(chosen) for _ in range(plan.runs)]
+        all_runs += runs
         points.append(
             {
-                "cases": size,
-                "seconds": round(statistics.median(r["seconds"] for r in runs), 2),
-                "in_test_seconds": round(statistics.median(r["in_test_seconds"] for r in runs), 2),
+                "cases": len(chosen),
+                "seconds": _median_of(runs, "seconds"),
+                "in_test_seconds": _median_of(runs, "in_test_seconds"),
                 "exit_codes": sorted({r["exit_code"] for r in runs}),
             }
         )
     slope, intercept, r2 = linear_fit([(p["cases"], p["seconds"]) for p in points])
     in_slope, _, in_r2 = linear_fit([(p["cases"], p["in_test_seconds"]) for p in points])
-    hypo = [pytest_run(generated) for _ in range(repeat)] if generated else []
+    if plan.hypothesis_cap is not None:
+        generated = generated[: plan.hypothesis_cap]
+    hypo = [pytest_run(generated) for _ in range(plan.runs)] if generated else []
     return {
         "split_matrix": points,
         "split_seconds_per_case": round(slope, 4),
@@ -207,16 +436,30 @@ def split_matrix(repeat: int) -> dict[str, Any]:
         "split_in_test_seconds_per_case": round(in_slope, 4),
         "split_in_test_fit_r2": round(in_r2, 4),
         "split_hypothesis_cases": len(generated),
-        "split_hypothesis_seconds": (
-            round(statistics.median(r["seconds"] for r in hypo), 2) if hypo else None
-        ),
+        "split_hypothesis_seconds": _median_of(hypo, "seconds") if hypo else None,
+        "split_exit_codes": sorted({r["exit_code"] for r in all_runs + hypo}),
     }
 
 
-def xdist_comparison() -> dict[str, Any]:
-    """(f) The full default suite (``tests/``), ``-n 0`` against ``-n 2``."""
-    serial = pytest_run([DEFAULT_SUITE], "0")
-    parallel = pytest_run([DEFAULT_SUITE], "2")
+def split_full(plan: Plan, cases: list[str], generated: list[str]) -> dict[str, Any]:
+    """The whole split suite in one fresh process (the smoke run: a handful of its cases)."""
+    targets = [SPLIT]
+    if plan.smoke:
+        targets = spread(cases, plan.matrix_cap or 1) + generated[: plan.hypothesis_cap]
+    runs = [pytest_run(targets) for _ in range(plan.runs)]
+    return {
+        "split_full_seconds": _median_of(runs, "seconds"),
+        "split_full_cpu_seconds": _median_of(runs, "cpu_seconds"),
+        "split_full_in_test_seconds": _median_of(runs, "in_test_seconds"),
+        "split_full_cases": max(run["cases"] for run in runs),
+        "split_full_exit_codes": sorted({run["exit_code"] for run in runs}),
+    }
+
+
+def xdist_comparison(plan: Plan) -> dict[str, Any]:
+    """The default suite (the smoke run: one small module), ``-n 0`` against ``-n 2``."""
+    serial = pytest_run([plan.suite], "0")
+    parallel = pytest_run([plan.suite], "2")
     return {
         "suite_seconds": round(serial["seconds"], 2),
         "suite_cases": serial["cases"],
@@ -227,62 +470,77 @@ def xdist_comparison() -> dict[str, Any]:
     }
 
 
+def red_runs(results: dict[str, Any]) -> list[str]:
+    """Which suite figures came from a run that did not pass."""
+    keys = ("split_exit_codes", "split_full_exit_codes", "suite_exit_codes")
+    return [key for key in keys if any(code != 0 for code in results.get(key, []))]
+
+
+def check_figures(results: dict[str, Any], *, split: bool, suite: bool) -> None:
+    """Every figure the table shows (of the parts that ran) is present and a finite number;
+    anything else means the bench itself is broken."""
+    skipped: tuple[str, ...] = () if split else ("split_",)
+    skipped += () if suite else ("suite_", "xdist_")
+    bad = []
+    for key in figures.required_keys():
+        if key.startswith(skipped):
+            continue
+        value = results.get(key)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not math.isfinite(float(value or 0)):
+            bad.append(f"{key}={value!r}")
+    if bad:
+        raise BenchError(f"figures missing or not numbers: {', '.join(bad)}")
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "httpx": httpx.__version__,
+        "openai": openai.__version__,
+        "bytecode_cache": not sys.dont_write_bytecode,
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeat", type=int, default=50, help="samples per figure")
-    parser.add_argument("--no-suite", action="store_true", help="skip the pytest wall-time runs")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
-        "--matrix-repeat", type=int, default=2, help="runs per split-matrix size (median)"
+        "--smoke", action="store_true", help="every code path, tiny counts; writes smoke.json"
+    )
+    parser.add_argument("--repeat", type=int, help="samples per per-request figure")
+    parser.add_argument("--runs", type=int, help="fresh processes per suite figure (median)")
+    parser.add_argument(
+        "--no-suite", action="store_true", help="skip the default suite's -n 0 / -n 2 runs"
+    )
+    parser.add_argument(
+        "--no-split", action="store_true", help="skip the split suite's fresh-process runs"
     )
     args = parser.parse_args()
+    plan = SMOKE if args.smoke else FULL
+    plan = replace(plan, repeat=args.repeat or plan.repeat, runs=args.runs or plan.runs)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    results: dict[str, Any] = {
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "httpx": httpx.__version__,
-        },
-        "repeat": args.repeat,
-    }
-    with tempfile.TemporaryDirectory() as scratch:
-        authority = Authority(Path(scratch))
-        with Network(load_fixtures(), authority) as network:
-            codex = Endpoint(
-                "openai-codex", "https://chatgpt.com/backend-api/codex", True, "chatgpt-codex"
-            )
-            other = Endpoint("openai", "https://api.openai.com/v1", False, "api-openai")
-            results["reset_ms_median"] = median_ms(
-                lambda: drive(network, regressed.factory, codex, Call.REPORT), args.repeat
-            )
-            results["served_scenario_ms_median"] = median_ms(
-                lambda: drive(network, reference.factory, other, Call.MODELS), args.repeat
-            )
-            with network.reachable():
-                results["served_ms_median"] = median_ms(
-                    new_connection_get(other.base_url + "/models", authority.client_context()),
-                    args.repeat,
-                )
-        results["phs_default_ms_median"] = plain_httpserver_ms(
-            authority, args.repeat, nodelay=False
-        )
-        results["phs_nodelay_ms_median"] = plain_httpserver_ms(authority, args.repeat, nodelay=True)
-    results.update(kernel_lookup_ms(args.repeat))
+    results: dict[str, Any] = {"machine": machine(), "smoke": plan.smoke, "repeat": plan.repeat}
+    results.update(per_request(plan))
+    if not args.no_split:
+        cases, generated = split_node_ids()
+        results.update(split_matrix(plan, cases, generated))
+        results.update(split_full(plan, cases, generated))
     if not args.no_suite:
-        results.update(split_matrix(args.matrix_repeat))
-        results.update(xdist_comparison())
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    width = max(len(key) for key in results)
-    for key, value in results.items():
-        if key == "split_matrix":
-            for point in value:
-                print(f"{'  split cases':<{width}}  {point}")
-        elif key != "machine":
-            shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-            print(f"{key:<{width}}  {shown}")
-    print(f"machine: {results['machine']}")
-    print(f"written to {RESULTS.relative_to(ROOT)}")
+        results.update(xdist_comparison(plan))
+    plan.output.parent.mkdir(exist_ok=True)
+    plan.output.write_text(json.dumps(results, indent=2) + "\n")
+    print(figures.render(results))
+    print(f"written to {plan.output.relative_to(ROOT)}")
+    check_figures(results, split=not args.no_split, suite=not args.no_suite)
+    red = red_runs(results)
+    if red:
+        print(f"bench: suite runs that did not pass: {', '.join(red)}", file=sys.stderr)
+        return 1
     return 0
 
 

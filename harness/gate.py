@@ -1,9 +1,10 @@
 """The gate in front of each origin: accept, peek the first bytes, ask the kernel, apply the rule.
 
-It never terminates TLS. A connection the rule lets through is spliced, byte for byte, to the
-origin's backend; one it rejects is reset (or stalled, or alerted) before the handshake completes,
-as the real backend does. Connections from the harness's CONNECT proxy are told apart from direct
-ones by their source address.
+It never terminates TLS. A connection the rule lets through goes to the origin's backend untouched
+(the ClientHello was only peeked): handed over to the backend in the gate's own thread when the
+origin offers that, else spliced byte for byte to the backend's port. One it rejects is reset (or
+stalled, or alerted) before the handshake completes, as the real backend does. Connections from
+the harness's CONNECT proxy are told apart from direct ones by their source address.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import socket
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from harness.faults import Action, ConnectionFacts, FaultRules, decide
 from harness.kernel import KernelView
@@ -21,6 +24,13 @@ from harness.tls import MalformedHello, looks_like_tls, parse_client_hello, reco
 MAX_HELLO = 16384 + 5
 #: A fatal TLS alert, handshake_failure (40), in a TLS 1.2-versioned record.
 HANDSHAKE_FAILURE_ALERT = bytes([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28])
+
+Tracked = Callable[[socket.socket], AbstractContextManager[bool]]
+#: Serves a connection the gate let through, in the gate's thread: ``(client, peer, tracked)``.
+#: ``tracked(sock)`` has the gate's close() cut ``sock``, the socket that carries the connection
+#: from then on (a TLS wrapper takes over the client's descriptor); it yields False once the gate
+#: is stopping. This saves the second TCP connection and the relay hop of a splice.
+Handover = Callable[[socket.socket, Address, Tracked], None]
 
 
 class Gate(ConnectionServer):
@@ -36,6 +46,7 @@ class Gate(ConnectionServer):
         log: ObservationLog,
         *,
         proxy_sources: frozenset[str] = frozenset(),
+        handover: Handover | None = None,
         hello_timeout: float = 5.0,
         idle_timeout: float = 30.0,
         join_timeout: float = 5.0,
@@ -49,6 +60,7 @@ class Gate(ConnectionServer):
         self.injected: FaultRules | None = None
         self.overlay: FaultRules | None = None
         self.proxy_sources = proxy_sources
+        self._handover = handover
         self._kernel = kernel
         self._log = log
         self._hello_timeout = hello_timeout
@@ -124,16 +136,18 @@ class Gate(ConnectionServer):
             with contextlib.suppress(OSError):
                 client.sendall(HANDSHAKE_FAILURE_ALERT)
         else:
+            # Replies go out in several small writes: without TCP_NODELAY, Nagle holds each one
+            # back until the previous one is acknowledged.
+            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             limit = chosen.params.get("bytes")
-            self._splice(client, None if limit is None else int(limit))
+            if limit is None and self._handover is not None:
+                self._handover(client, peer, self.tracked)
+            else:
+                self._splice(client, None if limit is None else int(limit))
 
     def _splice(self, client: socket.socket, reset_after: int | None) -> None:
         with socket.create_connection(self.backend, timeout=self._hello_timeout) as backend:
             backend.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.track(backend)
-            try:
-                if not self.stopping.is_set():
+            with self.tracked(backend) as running:
+                if running:
                     relay(client, backend, self._idle_timeout, reset_left_after=reset_after)
-            finally:
-                self.forget(backend)

@@ -24,24 +24,37 @@ from harness.conditions import Condition
 from harness.environ import PROXY_VARIABLES, scoped_environ
 from harness.faults import FaultRules
 from harness.fixtures import JSON_TYPES, Endpoint, Fixture, Reply
-from harness.gate import Gate
+from harness.gate import Gate, Tracked
 from harness.kernel import KernelView
-from harness.observations import ObservationLog
+from harness.observations import Address, ObservationLog
 from harness.pki import Authority
 from harness.proxy import ConnectProxy
 from harness.routing import Router
 
 CLOSE_TIMEOUT = 10.0
+#: A served connection idle this long is closed (a client that never hangs up cannot hold a thread).
+IDLE_TIMEOUT = 30.0
+STOP_POLL_INTERVAL = 0.05
 
 
 class Backend(HTTPServer):
     """pytest-httpserver with TCP_NODELAY on accepted sockets and a listener that is closed.
 
     Without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms to responses split across writes.
+    The gate hands the connections it lets through to :meth:`serve_connection`; the backend's own
+    port serves the ones the gate splices (``reset_after``) and anyone who calls it directly.
     """
 
-    def __init__(self, ssl_context: ssl.SSLContext | None) -> None:
+    def __init__(
+        self, ssl_context: ssl.SSLContext | None, *, idle_timeout: float = IDLE_TIMEOUT
+    ) -> None:
         super().__init__(host="127.0.0.1", port=0, ssl_context=ssl_context, threaded=True)
+        self._idle_timeout = idle_timeout
+
+    def thread_target(self) -> None:
+        """Serve with a short poll interval: stop() waits for one (pytest-httpserver: 0.5 s)."""
+        assert self.server is not None
+        self.server.serve_forever(poll_interval=STOP_POLL_INTERVAL)
 
     def start(self) -> None:
         super().start()
@@ -56,6 +69,40 @@ class Backend(HTTPServer):
             return conn, peer
 
         server.get_request = get_request  # type: ignore[method-assign]
+
+    def serve_connection(self, client: socket.socket, peer: Address, tracked: Tracked) -> None:
+        """Serve a connection accepted elsewhere (by the gate) in the calling thread, as this
+        server's own accept loop and request thread would: the TLS handshake, then every request
+        on the connection, then close it. A handshake that fails is dropped quietly, as werkzeug
+        drops one that fails in its accept."""
+        server = self.server
+        if server is None:  # stopped
+            client.close()
+            return
+        conn = client
+        if self.ssl_context is not None:
+            try:
+                conn = self.ssl_context.wrap_socket(
+                    client, server_side=True, do_handshake_on_connect=False
+                )
+            except OSError:  # the client is already gone
+                client.close()
+                return
+        with tracked(conn) as running:
+            try:
+                if not running:
+                    return
+                conn.settimeout(self._idle_timeout)
+                if isinstance(conn, ssl.SSLSocket):
+                    try:
+                        conn.do_handshake()
+                    except OSError:
+                        return
+                server.finish_request(conn, peer)
+            except Exception:
+                server.handle_error(conn, peer)
+            finally:
+                server.shutdown_request(conn)
 
     def stop(self) -> None:
         server = self.server
@@ -174,6 +221,7 @@ class Origin:
                 kernel,
                 log,
                 proxy_sources=proxy_sources,
+                handover=self.backend.serve_connection,
             )
             self.gate.start()
         except BaseException:
@@ -296,7 +344,7 @@ class Network:
                 gate.overlay = None
 
     def close(self) -> None:
-        """Close every origin at once: a backend takes up to its 0.5 s poll interval to stop."""
+        """Close every origin at once: a backend takes up to its poll interval to stop."""
         errors: list[BaseException] = []
 
         def close_one(origin: Origin) -> None:

@@ -13,6 +13,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Iterator
 
 Address = tuple[str, int]
 RELAY_CHUNK = 65536
@@ -107,6 +108,15 @@ class ConnectionServer:
         with self._lock:
             self._live.add(sock)
 
+    @contextlib.contextmanager
+    def tracked(self, sock: socket.socket) -> Iterator[bool]:
+        """Track ``sock`` for the block; yields False if the server is already stopping."""
+        self.track(sock)
+        try:
+            yield not self.stopping.is_set()
+        finally:
+            self.forget(sock)
+
     def close(self) -> None:
         """Stop accepting, cut every live connection, join every thread (bounded)."""
         if self.stopping.is_set():
@@ -120,7 +130,9 @@ class ConnectionServer:
             live, workers = list(self._live), list(self._workers)
         for sock in live:
             with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+                # The plain socket's shutdown, also for a TLS socket: ssl.SSLSocket.shutdown
+                # drops its SSL object under a worker that may be reading through it.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
         deadline = time.monotonic() + self._join_timeout
         for worker in workers:
             worker.join(max(0.0, deadline - time.monotonic()))

@@ -120,3 +120,16 @@ def test_close_cuts_open_relays_and_joins_threads(make_gate: Callable[..., Gate]
         assert time.monotonic() - started < 2
         assert not [t for t in threading.enumerate() if t.name.startswith("gate-test")]
         assert client.recv(1) == b""
+
+
+def test_a_socket_tracked_once_the_gate_is_stopping_is_told_so(
+    make_gate: Callable[..., Gate],
+) -> None:
+    gate = make_gate([])
+    left, right = socket.socketpair()
+    with left, right:
+        with gate.tracked(left) as running:
+            assert running
+        gate.close()
+        with gate.tracked(left) as running:
+            assert not running  # a worker that gets here must not start serving
