@@ -46,6 +46,8 @@ from typing import Any
 import httpx
 import openai
 
+from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
+from harness.deadline import PhaseClock
 from harness.environ import PROXY_VARIABLES, scoped_environ
 from harness.fixtures import Endpoint, load_fixtures
 from harness.junit import read_cases
@@ -229,8 +231,11 @@ def _scenario_pair(
         _expect(f"{endpoint.base_url} through the harness", result.outcome, *expected)
 
     def floor() -> None:
-        # The function drive() runs inside the harness's trust and routing, here outside them.
-        _expect(f"{bare.base_url} (the floor)", _run_sync(factory, bare, call), *expected)
+        # The function drive() runs inside the harness's trust, routing and phase deadline; here
+        # only the deadline, so the difference is what the harness adds around the same call.
+        with PhaseClock(DEFAULT_DEADLINE) as clock:
+            outcome = _run_sync(factory, bare, call, clock)
+        _expect(f"{bare.base_url} (the floor)", outcome, *expected)
 
     return _paired(harness, floor, plan)
 
