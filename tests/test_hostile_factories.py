@@ -83,8 +83,11 @@ def _inner_pytest(pytester: pytest.Pytester, *args: str) -> list[str]:
 
 
 def test_factory_that_hangs_fails_one_case_naming_the_phase(pytester: pytest.Pytester) -> None:
+    # a short deadline keeps the test quick; the default (10 s) bounds it the same way
     command = _inner_pytest(
-        pytester, "--client-factory", "hostile:hangs_on_fifth_call", "--harness-leak-check"
+        pytester,
+        *("--client-factory", "hostile:hangs_on_fifth_call"),
+        *("--harness-deadline", "3", "--harness-leak-check"),
     )
     started = time.monotonic()
     result = subprocess.run(
@@ -102,7 +105,7 @@ def test_factory_that_hangs_fails_one_case_naming_the_phase(pytester: pytest.Pyt
     failed = [c for c in read_cases(pytester.path / "report.xml") if c.outcome == "failed"]
     assert len(failed) == 1, [c.id for c in failed]
     assert "deadline: building the client for " in failed[0].text, failed[0].text
-    assert "took over 10 s" in failed[0].text, failed[0].text
+    assert "took over 3 s" in failed[0].text, failed[0].text
     assert "leak check" not in output, "the interrupted factory left something behind"
 
 
