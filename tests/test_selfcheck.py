@@ -5,7 +5,7 @@ Each run is a fresh pytest process (pytester) over the shipped suite, read back 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -14,14 +14,41 @@ from harness.junit import Case
 from harness.suites.runner import SPLIT_SUITE_MODULE, run_split_suite
 from harness.targets import reference
 
+#: Judges several factories in one fresh process: the plugin's ``harness_client_factory`` is
+#: overridden by a session fixture parametrized over them, and each case reports its factory.
+SEVERAL_FACTORIES_CONFTEST = """
+import pytest
 
-def run_suite(pytester: pytest.Pytester, factory: str, *args: str) -> dict[str, Case]:
-    """Run the split suite against ``factory`` in a fresh process; each case by its id."""
+from harness.factory import load_factory
+
+SPECS = {specs!r}
+
+
+@pytest.fixture(scope="session", params=SPECS)
+def harness_client_factory(request):
+    return load_factory(request.param)
+
+
+def pytest_itemcollected(item):
+    item.user_properties.append(("factory", item.callspec.params["harness_client_factory"]))
+"""
+
+
+def run_suite(
+    pytester: pytest.Pytester, specs: Sequence[str], *args: str
+) -> dict[str, dict[str, Case]]:
+    """Run the split suite against each of ``specs`` in one fresh process; per factory, each
+    case by its id."""
     pytester.makepyfile(nokeepalive=NO_KEEPALIVE_FACTORY)
-    cases = run_split_suite(
-        pytester, pytester.path / "report.xml", "--client-factory", factory, *args
-    )
-    return {case.id: case for case in cases}
+    pytester.makeconftest(SEVERAL_FACTORIES_CONFTEST.format(specs=list(specs)))
+    # the named factory is vetted and shown; the conftest's fixture decides what is judged
+    named = ("--client-factory", "harness.targets.reference:factory")
+    cases = run_split_suite(pytester, pytester.path / "report.xml", *named, *args)
+    judged: dict[str, dict[str, Case]] = {spec: {} for spec in specs}
+    for case in cases:
+        (factory,) = [value for name, value in case.properties if name == "factory"]
+        judged[factory][case.id] = case
+    return judged
 
 
 #: The right split with no TCP keepalive anywhere (the SDK's default clients, as Hermes 0.18.1+
@@ -90,35 +117,53 @@ KNOWN_BAD: dict[str, tuple[str, tuple[str, ...], Callable[[Case], bool]]] = {
 }
 
 
-@pytest.mark.fresh_process
-@pytest.mark.parametrize(
-    "factory, args",
-    [
-        ("harness.targets.reference:factory", ()),
-        ("nokeepalive:factory", ("--keepalive-idle", "off")),
-    ],
-    ids=["reference", "no_keepalive_not_judged"],
-)
-def test_right_split_passes_everything(
-    pytester: pytest.Pytester, factory: str, args: tuple[str, ...]
-) -> None:
-    cases = run_suite(pytester, factory, *args)
-    assert cases and {case.outcome for case in cases.values()} == {"passed"}, cases
+#: Factories that split right and must pass everything, with the options they run with.
+RIGHT = {
+    "reference": ("harness.targets.reference:factory", ()),
+    "no_keepalive_not_judged": ("nokeepalive:factory", ("--keepalive-idle", "off")),
+}
+#: The fresh processes: each judges the factories of one option set.
+RUNS = {
+    "judged-1": ("reference", "regressed", "proxyless"),
+    "judged-2": ("scheme_blind", "no_proxy_blind", "no_keepalive"),
+    "keepalive-off": ("no_keepalive_not_judged", "regressed_keepalive_off"),
+}
+
+
+def _plan(run: str) -> tuple[tuple[str, ...], dict[str, tuple[str, Callable[[Case], bool]]]]:
+    """The options of a run, and per name its factory and what it must fail."""
+    plan: dict[str, tuple[str, Callable[[Case], bool]]] = {}
+    options: set[tuple[str, ...]] = set()
+    for name in RUNS[run]:
+        if name in RIGHT:
+            spec, args = RIGHT[name]
+            plan[name] = (spec, lambda case: False)
+        else:
+            spec, args, predicts = KNOWN_BAD[name]
+            plan[name] = (spec, predicts)
+        options.add(args)
+    (args,) = options  # one option set per process
+    return args, plan
 
 
 @pytest.mark.fresh_process
-@pytest.mark.parametrize("name", KNOWN_BAD)
-def test_known_bad_factory_fails_exactly_where_expected(
-    pytester: pytest.Pytester, name: str
+@pytest.mark.parametrize("run", RUNS)
+def test_factories_fail_exactly_where_their_defect_predicts(
+    pytester: pytest.Pytester, run: str
 ) -> None:
-    factory, args, predicts = KNOWN_BAD[name]
-    cases = run_suite(pytester, factory, *args)
-    assert all(case.categories for case in cases.values()), "a case without categories"
-    failed = {case_id for case_id, case in cases.items() if case.outcome == "failed"}
-    expected = {case_id for case_id, case in cases.items() if predicts(case)}
-    assert expected, sorted(cases)
-    assert failed == expected, sorted(failed ^ expected)
-    assert all(cases[case_id].outcome == "passed" for case_id in cases.keys() - expected)
+    """The right split passes everything; a known-bad factory fails exactly the cases its
+    defect predicts, read from the categories each case reports, and passes the rest."""
+    args, plan = _plan(run)
+    judged = run_suite(pytester, [spec for spec, _ in plan.values()], *args)
+    for name, (spec, predicts) in plan.items():
+        cases = judged[spec]
+        assert len(cases) > 300, (name, len(cases))
+        assert all(case.categories for case in cases.values()), f"{name}: a case without categories"
+        failed = {case_id for case_id, case in cases.items() if case.outcome == "failed"}
+        expected = {case_id for case_id, case in cases.items() if predicts(case)}
+        assert name in RIGHT or expected, (name, sorted(cases))
+        assert failed == expected, (name, sorted(failed ^ expected))
+        assert all(cases[case_id].outcome == "passed" for case_id in cases.keys() - expected), name
 
 
 # The unusable-factory runs are in-process (they stop in pytest_configure, before any test), so
