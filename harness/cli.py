@@ -33,7 +33,7 @@ from harness.expectation import (
 )
 from harness.factory import load_factory, vet_factory
 from harness.fixtures import FIXTURE_DIR, load_fixtures
-from harness.interrupts import Interrupted, unwinding_on_signals
+from harness.interrupts import Interrupted, checkpoint, unwinding_on_signals
 from harness.record import record
 from harness.repro import ReproReport, run_repro
 from harness.verdicts import CAUSE_SUMMARIES
@@ -414,7 +414,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)  # a bad argument exits 2 here
     with unwinding_on_signals():
         try:
-            return int(args.run(args))
+            code = int(args.run(args))
+            checkpoint()  # a signal whose first raise was swallowed still ends the command
+            return code
         except HarnessError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE

@@ -23,6 +23,7 @@ from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
 from harness.expectation import KeepaliveExpectation
 from harness.factory import ClientFactory
 from harness.fixtures import Fixture
+from harness.interrupts import checkpoint
 from harness.matrix import Scenario, replies_by_origin, scenarios
 from harness.origins import Network
 from harness.pki import Authority
@@ -187,6 +188,7 @@ def diagnose(
     ):
         proxy_url = network.proxy.url
         for scenario in scenarios(fixtures, conditions):
+            checkpoint()  # stop between scenarios once SIGINT/SIGTERM arrived
             if select is not None and not select(scenario):
                 continue
             expect = scenario.expectation(keepalive, replies[scenario.endpoint.origin], proxy_url)

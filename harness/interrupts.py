@@ -7,15 +7,22 @@ main thread instead, and every ``with`` block on the way out closes. Further SIG
 ignored while that cleanup runs (it is bounded: every server stops within its join timeout); the
 command then exits with ``128 + signal number`` (130 for SIGINT, 143 for SIGTERM), the shell's
 convention for a process ended by a signal.
+
+A signal can land where Python swallows exceptions (a weakref callback, a ``__del__``), so the
+signal is also recorded: :func:`checkpoint` raises it again between units of work, and the command
+line checks :func:`received` once the work returns, so a swallowed raise still ends the command
+with the signal's exit code.
 """
 
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -33,9 +40,25 @@ class Interrupted(KeyboardInterrupt):
         return 128 + self.signum
 
 
+_received: list[int] = []
+
+
+def received() -> Interrupted | None:
+    """The signal received inside :func:`unwinding_on_signals`, if any, as its exception."""
+    return Interrupted(_received[0]) if _received else None
+
+
+def checkpoint() -> None:
+    """Raise :class:`Interrupted` if a signal arrived (its first raise may have been swallowed)."""
+    interrupted = received()
+    if interrupted is not None:
+        raise interrupted
+
+
 def _unwind(signum: int, frame: FrameType | None) -> None:
     for other in SIGNALS:
         signal.signal(other, signal.SIG_IGN)  # one unwind; a second signal must not cut it short
+    _received.append(signum)
     raise Interrupted(signum)
 
 
@@ -47,6 +70,14 @@ def unwinding_on_signals() -> Iterator[None]:
         yield
         return
     previous = {signum: signal.getsignal(signum) for signum in SIGNALS}
+    previous_hook = sys.unraisablehook
+
+    def quiet_when_swallowed(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, Interrupted):  # ours is raised again later
+            previous_hook(unraisable)
+
+    _received.clear()
+    sys.unraisablehook = quiet_when_swallowed
     for signum in SIGNALS:
         signal.signal(signum, _unwind)
     try:
@@ -54,3 +85,4 @@ def unwinding_on_signals() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        sys.unraisablehook = previous_hook

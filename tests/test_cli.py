@@ -21,7 +21,7 @@ from conftest import RunCli
 from harness.cli import keepalive_expectation, main
 from harness.expectation import ENV_VAR, KeepaliveExpectation
 from harness.fixtures import FIXTURE_DIR
-from harness.interrupts import Interrupted, unwinding_on_signals
+from harness.interrupts import Interrupted, checkpoint, unwinding_on_signals
 from harness.verdicts import CAUSES
 
 REFERENCE = "harness.targets.reference:factory"
@@ -280,6 +280,38 @@ def test_unwinding_on_signals_in_process() -> None:
             time.sleep(1)  # the handler interrupts this
         assert raised.value.exit_code == 128 + signal.SIGTERM
         assert signal.getsignal(signal.SIGTERM) is record
+        assert received == []
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _RaisesWhenCollected:
+    def __del__(self) -> None:
+        raise Interrupted(signal.SIGTERM)
+
+
+def test_a_swallowed_interruption_is_raised_again_at_the_next_checkpoint(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A signal can land in a weakref callback or ``__del__``, where Python swallows the raise:
+    it is recorded, the checkpoint raises it again, and the swallowed one prints nothing."""
+    received: list[int] = []
+
+    def record(signum: int, frame: object) -> None:
+        received.append(signum)
+
+    previous = signal.signal(signal.SIGTERM, record)
+    try:
+        with pytest.raises(Interrupted) as raised, unwinding_on_signals():
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(1)
+            except Interrupted:
+                pass  # swallowed, as code under test might
+            _RaisesWhenCollected()  # an unraisable Interrupted: printed by nobody
+            checkpoint()
+        assert raised.value.signum == signal.SIGTERM
+        assert "Traceback" not in capsys.readouterr().err
         assert received == []
     finally:
         signal.signal(signal.SIGTERM, previous)
