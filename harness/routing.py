@@ -133,9 +133,19 @@ class Router:
 
     def destination(self, address: Any) -> Any:
         """Where a connect to ``address`` really goes; raises for anything off loopback."""
-        if not isinstance(address, tuple) or len(address) < 2 or not isinstance(address[0], str):
-            return address
-        host, port = normalize_host(address[0]), int(address[1])
+        if not isinstance(address, tuple) or len(address) < 2:
+            return address  # not an internet address: the real call rejects it
+        raw = address[0]
+        if isinstance(raw, (bytes, bytearray)):
+            try:
+                raw = bytes(raw).decode("ascii")
+            except UnicodeDecodeError:
+                raise RoutingError(
+                    errno.ENETUNREACH, self._refuse(f"harness routing: refusing {raw!r}")
+                ) from None
+        if not isinstance(raw, str):
+            return address  # the real call rejects it
+        host, port = normalize_host(raw), int(address[1])
         if not _is_ip_literal(host):
             host = self.resolve(host)
         with self._lock:
@@ -162,6 +172,19 @@ class Router:
             )
         return (host, port, *address[2:])
 
+    def reverse(self, host: str | bytes) -> tuple[str, list[str], list[str]]:
+        """``gethostbyaddr`` without a lookup: a routed or loopback address answers with its
+        name; anything else is refused (a reverse lookup would ask a DNS server)."""
+        address = self.resolve(host)
+        if not is_loopback(address):
+            raise UnroutedHost(
+                socket.EAI_NONAME,
+                self._refuse(f"harness routing: no reverse lookup of {address} off the machine"),
+            )
+        with self._lock:
+            name = self._names.get(address, "localhost")
+        return name, [], [address]
+
     @contextmanager
     def active(self) -> Iterator[Router]:
         """Install the resolver and connect patches for the block; always removed afterwards."""
@@ -173,6 +196,10 @@ class Router:
         real_gethostbyname = socket.gethostbyname
         real_gethostbyname_ex = socket.gethostbyname_ex
         real_connect = socket.socket.connect
+        real_sendto = socket.socket.sendto
+        real_sendmsg = socket.socket.sendmsg
+        real_gethostbyaddr = socket.gethostbyaddr
+        real_getnameinfo = socket.getnameinfo
         real_connect_ex = socket.socket.connect_ex
         router = self
 
@@ -194,6 +221,11 @@ class Router:
                     socket.EAI_FAMILY,
                     f"harness routing: {normalize_host(host)} is routed over IPv4 only",
                 )
+            service = port.decode("ascii") if isinstance(port, bytes) else port
+            if isinstance(service, str) and service and not service.isdigit():
+                # a service name ("https"): the numeric address needs no lookup, the service
+                # comes from /etc/services
+                return real_getaddrinfo(address, service, socket.AF_INET, type, proto, flags)
             number = int(port) if port not in (None, b"", "") else 0
             sock_type = type or socket.SOCK_STREAM
             return [(socket.AF_INET, sock_type, proto or 0, "", (address, number))]
@@ -203,6 +235,24 @@ class Router:
 
         def gethostbyname_ex(host: str) -> tuple[str, list[str], list[str]]:
             return real_gethostbyname_ex(router.resolve(host))
+
+        def gethostbyaddr(host: str) -> tuple[str, list[str], list[str]]:
+            return router.reverse(host)
+
+        def getnameinfo(sockaddr: tuple[Any, ...], flags: int) -> tuple[str, str]:
+            name, _, _ = router.reverse(sockaddr[0])
+            host = str(sockaddr[0]) if flags & socket.NI_NUMERICHOST else name
+            return host, str(sockaddr[1])
+
+        def sendto(self: socket.socket, data: Any, *args: Any) -> int:
+            if self.family in (socket.AF_INET, socket.AF_INET6) and args:
+                args = (*args[:-1], router.destination(args[-1]))
+            return real_sendto(self, data, *args)
+
+        def sendmsg(self: socket.socket, buffers: Any, *args: Any) -> int:
+            if self.family in (socket.AF_INET, socket.AF_INET6) and len(args) >= 3:
+                args = (*args[:2], router.destination(args[2]), *args[3:])
+            return real_sendmsg(self, buffers, *args)
 
         def connect(self: socket.socket, address: Any) -> None:
             if self.family in (socket.AF_INET, socket.AF_INET6):
@@ -217,6 +267,10 @@ class Router:
         socket.getaddrinfo = getaddrinfo
         socket.gethostbyname = gethostbyname
         socket.gethostbyname_ex = gethostbyname_ex
+        socket.gethostbyaddr = gethostbyaddr
+        socket.getnameinfo = getnameinfo
+        socket.socket.sendto = sendto  # type: ignore[method-assign,assignment]
+        socket.socket.sendmsg = sendmsg  # type: ignore[method-assign,assignment]
         socket.socket.connect = connect  # type: ignore[method-assign,assignment]
         socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
         try:
@@ -225,6 +279,10 @@ class Router:
             socket.getaddrinfo = real_getaddrinfo
             socket.gethostbyname = real_gethostbyname
             socket.gethostbyname_ex = real_gethostbyname_ex
+            socket.gethostbyaddr = real_gethostbyaddr
+            socket.getnameinfo = real_getnameinfo
+            socket.socket.sendto = real_sendto  # type: ignore[method-assign]
+            socket.socket.sendmsg = real_sendmsg  # type: ignore[method-assign]
             socket.socket.connect = real_connect  # type: ignore[method-assign]
             socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
             with self._lock:
