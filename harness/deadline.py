@@ -6,7 +6,8 @@ call) gets the same limit. The bound is ``setitimer(ITIMER_REAL)`` with a ``SIGA
 mechanism of pytest-timeout's signal method: it interrupts a blocked main thread (``time.sleep``,
 a socket wait, a lock) without leaving a watchdog thread behind, in pytest and in ``diagnose``
 alike. The exception derives from ``BaseException`` so code under test that catches ``Exception``
-cannot swallow it; if it is swallowed anyway, :attr:`PhaseClock.breached` still says so.
+cannot swallow it; if it is swallowed anyway (``except BaseException``), it is raised again every
+second until the phase ends, and :attr:`PhaseClock.breached` still says so.
 
 Signals reach the main thread only; elsewhere (or off POSIX) phases run unbounded and
 :attr:`PhaseClock.bounded` says so.
@@ -26,6 +27,10 @@ OPTION = "--harness-deadline"
 INI_KEY = "harness_deadline"
 ENV_VAR = "HARNESS_DEADLINE"
 ALLOWED = "a positive number of seconds, at most 600"
+
+#: After a breach the alarm repeats at this interval until the phase ends, so code under test
+#: that catches the interruption and carries on is interrupted again.
+REPEAT_SECONDS = 1.0
 
 PHASE_BUILD = "building the client"
 PHASE_CALL = "the call"
@@ -73,8 +78,9 @@ class PhaseClock:
         self._entered_at = 0.0
 
     def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
-        self.breached = DeadlineExceeded(self.phase or "the scenario", self.seconds)
-        raise self.breached
+        if self.breached is None:
+            self.breached = DeadlineExceeded(self.phase or "the scenario", self.seconds)
+        raise self.breached  # again every REPEAT_SECONDS while code under test swallows it
 
     def __enter__(self) -> PhaseClock:
         if self.bounded:
@@ -86,7 +92,7 @@ class PhaseClock:
     def start(self, phase: str) -> None:
         self.phase = phase
         if self.bounded:
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds, REPEAT_SECONDS)
 
     def stop(self) -> None:
         """Disarm without leaving the block (the phases are over, cleanup follows)."""
