@@ -68,7 +68,7 @@ MAIN_EPILOG = (
     """\
 subcommands:
   repro      replay a report's comparison (default: hermes-agent issue 12952) offline
-  diagnose   run a client factory through every fixture endpoint and network condition
+  diagnose   run a client factory through every scenario of the split suite, as a table
   record     probe a live endpoint once per transport variant and write a fixture
 
 """
@@ -114,8 +114,9 @@ example:
 CAUSE_LINES = "\n".join(f"  {name:<30} {line}" for name, line in CAUSE_SUMMARIES.items())
 
 DIAGNOSE_DESCRIPTION = f"""\
-Run a client factory through every fixture endpoint, sync and async, under every network
-condition (direct, https-proxy, proxy-only), and print one row per scenario: what the client got,
+Run a client factory through every scenario the split suite runs (each endpoint of the origin
+files, sync and async, direct, under each network condition, each proxy variable and each
+NO_PROXY spelling), and print one row per scenario: what the client got,
 what the origin and the proxy observed, the verdict and, for a failure, the likely cause:
 {CAUSE_LINES}
 
@@ -364,9 +365,9 @@ def build_parser() -> argparse.ArgumentParser:
     judge.add_argument(
         "--deadline",
         metavar="SECONDS",
-        help="limit on each phase of every scenario (building the client, connecting, waiting "
-        f"for the response) and on vetting the factory; a breach fails that row; default: "
-        f"${DEADLINE_ENV}, else {DEFAULT_DEADLINE:g}",
+        help="limit on building the client and on the call (connecting and waiting for the "
+        "response) in every scenario, and on vetting the factory; a breach fails that row; "
+        f"default: ${DEADLINE_ENV}, else {DEFAULT_DEADLINE:g}",
     )
     judge.add_argument("--json", action="store_true", help="print the report as JSON")
     judge.add_argument(

@@ -1,8 +1,9 @@
-"""Run a client factory through every fixture endpoint under every network condition.
+"""Run a client factory through every scenario of the matrix, as table rows.
 
-The result is a table (endpoint, mode, condition → what the client got, what the origin and
-proxy saw, a verdict and, for a failure, the likely cause) that ``python -m harness diagnose``
-prints or writes as JSON.
+The scenarios are the split suite's (:mod:`harness.matrix`), judged by the same function; the
+result is a table (endpoint, mode, setting, call → what the client got, what the origin and proxy
+saw, a verdict and, for a failure, the likely cause) that ``python -m harness diagnose`` prints or
+writes as JSON.
 """
 
 from __future__ import annotations

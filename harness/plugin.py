@@ -124,9 +124,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="harness_deadline",
         default=None,
         metavar="SECONDS",
-        help="limit on each phase of a scenario (building the client, connecting, waiting for "
-        f"the response) and on vetting the factory (ini {DEADLINE_INI}, env {DEADLINE_ENV}; "
-        f"default {DEFAULT_DEADLINE:g})",
+        help="limit on building the client and on the call (connecting and waiting for the "
+        f"response) in a scenario, and on vetting the factory (ini {DEADLINE_INI}, "
+        f"env {DEADLINE_ENV}; default {DEFAULT_DEADLINE:g})",
     )
     parser.addini(FACTORY_INI, "client factory (MODULE:ATTR) the harness suites judge")
     parser.addini(DEADLINE_INI, "limit in seconds on each phase of a harness scenario")

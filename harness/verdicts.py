@@ -4,8 +4,8 @@ The split suite asserts on these and ``python -m harness diagnose`` prints them,
 client by the same rules and name a failure with the same words (the ``CAUSE_*`` constants): a
 Codex endpoint reaches the backend and gets the recorded reply; any other endpoint reaches its
 origin with TCP keepalive armed at the idle time the harness expects (``--keepalive-idle``, unless
-keepalive is not judged); under a proxy condition every https connection goes through the proxy,
-unless NO_PROXY exempts its host.
+keepalive is not judged); a request goes through the proxy exactly when the documented proxy
+rules (:mod:`harness.proxy_rules`) say so.
 """
 
 from __future__ import annotations
