@@ -33,7 +33,7 @@ from harness.expectation import (
 )
 from harness.factory import load_factory, vet_factory
 from harness.fixtures import FIXTURE_DIR, load_fixtures
-from harness.interrupts import Interrupted, checkpoint, unwinding_on_signals
+from harness.interrupts import Interrupted, checkpoint, received, unwinding_on_signals
 from harness.record import record
 from harness.repro import ReproReport, run_repro
 from harness.verdicts import CAUSE_SUMMARIES
@@ -419,12 +419,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             checkpoint()  # a signal whose first raise was swallowed still ends the command
             return code
         except HarnessError as exc:
+            if (interrupted := received()) is not None:  # the factory turned the signal into this
+                print(f"{interrupted}; temporary files removed, listeners closed", file=sys.stderr)
+                return interrupted.exit_code
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         except Interrupted as exc:
             print(f"{exc}; temporary files removed, listeners closed", file=sys.stderr)
             return exc.exit_code
         except Exception:
+            if (interrupted := received()) is not None:
+                print(f"{interrupted}; temporary files removed, listeners closed", file=sys.stderr)
+                return interrupted.exit_code
             traceback.print_exc()
             print(
                 f"error: the harness itself failed (a bug; exit {EXIT_BUG}); "

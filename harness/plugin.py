@@ -316,7 +316,11 @@ def _parametrize_scenarios(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
-    """Categories as data on each harness case, for the JUnit report."""
+    """The fault marker's fixture on the tests that carry it (no autouse fixture lands on a
+    host project's tests); categories as data on each harness case, for the JUnit report."""
+    fixturenames = getattr(item, "fixturenames", None)
+    if item.get_closest_marker("harness_fault") is not None and fixturenames is not None:
+        fixturenames.insert(0, "_harness_fault_marker")
     callspec = getattr(item, "callspec", None)
     scenario = callspec.params.get(SCENARIO_FIXTURE) if callspec is not None else None
     if scenario is not None and not hasattr(scenario, "categories"):
@@ -459,9 +463,10 @@ def harness_reply(
     return serve
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _harness_fault_marker(request: pytest.FixtureRequest) -> Iterator[None]:
-    """``@pytest.mark.harness_fault("origin", {rule}, ...)`` applies rules for one test."""
+    """``@pytest.mark.harness_fault("origin", {rule}, ...)`` applies rules for one test; added
+    only to tests that carry the marker (see :func:`pytest_itemcollected`)."""
     marker = request.node.get_closest_marker("harness_fault")
     if marker is None:
         yield

@@ -143,7 +143,10 @@ class ConnectProxy(ConnectionServer):
         method = request.method.decode("ascii", "replace")
         target = request.target.decode("ascii", "replace")
         url = urlsplit(target)
-        host, port = url.hostname or "", url.port or 80
+        try:
+            host, port = url.hostname or "", url.port or 80
+        except ValueError:  # a port that is not one
+            host, port = "", 0
         if url.scheme.lower() != "http" or not host:
             detail = f"{target}: expected CONNECT host:port or an absolute http:// URL"
             self.log.append(Tunnel(peer, host or target, port, keepalive, 400, detail, method))
@@ -160,7 +163,14 @@ class ConnectProxy(ConnectionServer):
         path = url.path or "/"
         if url.query:
             path += "?" + url.query
-        headers = [(n, v) for n, v in request.headers if n.lower() not in HOP_BY_HOP]
+        named = {
+            token.strip().lower()
+            for name, value in request.headers
+            if name.lower() == b"connection"
+            for token in value.split(b",")
+        }
+        dropped = HOP_BY_HOP | named  # and whatever Connection names (RFC 9110, 7.6.1)
+        headers = [(n, v) for n, v in request.headers if n.lower() not in dropped]
         headers = [(n, v) for n, v in headers if n.lower() != b"content-length"]
         headers += [(b"content-length", str(len(body)).encode()), (b"connection", b"close")]
         head = f"{method} {path} HTTP/1.1\r\n".encode("ascii") + b"".join(
@@ -174,9 +184,15 @@ class ConnectProxy(ConnectionServer):
             return
         with upstream:
             self.track(upstream)
-            self.log.append(Tunnel(peer, host, port, keepalive, 200, f"forwarded {path}", method))
             try:
                 upstream.sendall(head + b"\r\n" + body)
+            except OSError as exc:
+                self.log.append(Tunnel(peer, host, port, keepalive, 502, str(exc), method))
+                self._answer(client, connection, 502)
+                self.forget(upstream)
+                return
+            self.log.append(Tunnel(peer, host, port, keepalive, 200, f"forwarded {path}", method))
+            try:
                 upstream.settimeout(self._idle_timeout)
                 while not self.stopping.is_set():
                     chunk = upstream.recv(65536)
@@ -210,7 +226,7 @@ class ConnectProxy(ConnectionServer):
         if request.method != b"CONNECT":
             self._forward(client, connection, request, peer, keepalive)
             return
-        if not port_text.isdigit():
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             detail = f"{target}: CONNECT needs host:port"
             self.log.append(Tunnel(peer, target, 0, keepalive, 400, detail))
             self._answer(client, connection, 400)

@@ -262,6 +262,9 @@ def test_unrelated_project_runs_untouched(fresh_env: FreshEnv, tmp_path: Path) -
     assert re.search(r"^plugins:.*transport-harness", output, re.MULTILINE), output
     assert "transport-harness:" not in output, "the plugin spoke in a run that does not use it"
     assert output.count("PASSED") == 3, output
+    plan = env.run("-m", "pytest", "-p", "no:cacheprovider", "--setup-plan", "tests", cwd=project)
+    assert plan.returncode == 0 and "SETUP" in plan.stdout, plan.stdout + plan.stderr
+    assert "harness" not in plan.stdout, "a harness fixture set up around the host's tests"
 
 
 def test_adopter_project_passes_from_its_own_directory(fresh_env: FreshEnv, tmp_path: Path) -> None:
