@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import openai
-
 from harness.conditions import Condition, load_conditions
 from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
 from harness.expectation import KeepaliveExpectation
@@ -29,7 +27,7 @@ from harness.matrix import Scenario, replies_by_origin, scenarios
 from harness.origins import Network
 from harness.pki import Authority
 from harness.scenario import Result, drive
-from harness.verdicts import CAUSE_OTHER, Verdict, factory_raised, failed, judge
+from harness.verdicts import CAUSE_OTHER, Verdict, judge
 
 
 @dataclass(frozen=True)
@@ -81,49 +79,6 @@ class Diagnosis:
             "causes": self.causes(),
             "rows": [row.__dict__ for row in self.rows],
         }
-
-
-class _FactoryFailed(Exception):
-    """The factory raised, or returned no OpenAI client, for one scenario."""
-
-    def __init__(self, verdict: Verdict, outcome: str) -> None:
-        super().__init__(outcome)
-        self.verdict = verdict
-        self.outcome = outcome
-
-
-def _close_quietly(client: Any) -> None:
-    close = getattr(client, "close", None)
-    if callable(close):
-        result = close()
-        if hasattr(result, "close"):  # a coroutine nobody will await
-            result.close()
-
-
-def _guarded(factory: ClientFactory) -> ClientFactory:
-    """``factory`` whose failures become :class:`_FactoryFailed`, so a factory that raises for
-    one endpoint fails that row only, and a failure of the harness itself still propagates."""
-
-    def build(*args: Any, async_client: bool = False, **kwargs: Any) -> Any:
-        try:
-            client = factory(*args, async_client=async_client, **kwargs)
-        except unittest.SkipTest:
-            raise
-        except Exception as exc:
-            raise _FactoryFailed(factory_raised(exc), f"factory raised {exc!r}") from exc
-        expected = openai.AsyncOpenAI if async_client else openai.OpenAI
-        if not isinstance(client, expected):
-            _close_quietly(client)
-            returned = (
-                f"{type(client).__name__}; expected {expected.__module__}.{expected.__name__}"
-            )
-            raise _FactoryFailed(
-                failed(CAUSE_OTHER, f"the client factory returned {returned}"),
-                f"factory returned {returned}",
-            )
-        return client
-
-    return build
 
 
 def _observed(result: Result) -> str:
@@ -181,7 +136,6 @@ def diagnose(
     keepalive = keepalive if keepalive is not None else KeepaliveExpectation()
     conditions = conditions if conditions is not None else load_conditions()
     replies = replies_by_origin(fixtures)
-    build = _guarded(factory)
     rows: list[Row] = []
     with (
         tempfile.TemporaryDirectory(prefix="harness-diagnose-") as scratch,
@@ -196,7 +150,7 @@ def diagnose(
             try:
                 result = drive(
                     network,
-                    build,
+                    factory,
                     scenario.endpoint,
                     scenario.call,
                     async_client=scenario.async_client,
@@ -207,10 +161,6 @@ def diagnose(
             except unittest.SkipTest as exc:  # the factory has no such client
                 skipped = Verdict(True, (), None)
                 rows.append(_row(scenario, f"skipped: {exc}", "", skipped, skipped=True))
-                continue
-            except _FactoryFailed as failure:
-                observed = "nothing: no client was built"
-                rows.append(_row(scenario, failure.outcome, observed, failure.verdict))
                 continue
             verdict = judge(result, expect)
             rows.append(_row(scenario, result.outcome.describe(), _observed(result), verdict))

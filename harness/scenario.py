@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import errno as errno_module
+import inspect
 import json
 import socket
 import ssl
+import unittest
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -38,6 +40,9 @@ from harness.proxy import Tunnel
 API_KEY = "harness-test-key"
 #: The outcome cause of a phase that ran past its deadline.
 DEADLINE_CAUSE = "DEADLINE"
+#: The outcome causes of a factory that raised, or returned no OpenAI client, for a scenario.
+FACTORY_RAISED_CAUSE = "FACTORY_RAISED"
+FACTORY_RETURNED_CAUSE = "FACTORY_RETURNED"
 REPORT_PAYLOAD: dict[str, Any] = {
     "model": "gpt-5.4",
     "instructions": "Say hello",
@@ -193,9 +198,41 @@ async def _async_call(client: Any, call: Call) -> Outcome:
     return Outcome(status=200, body=completion.choices[0].message.content)
 
 
+class FactoryFailed(Exception):
+    """The factory raised, or returned no OpenAI client, for one scenario: its outcome."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.error)
+        self.outcome = outcome
+
+
+def _build(factory: ClientFactory, endpoint: Endpoint, async_client: bool) -> Any:
+    """The factory's client for ``endpoint``; a factory that raises (other than a skip) or
+    returns something else fails this scenario only, with what it did as the outcome."""
+    import openai
+
+    try:
+        client = factory(endpoint.provider, endpoint.base_url, API_KEY, async_client=async_client)
+    except unittest.SkipTest:
+        raise
+    except Exception as exc:
+        raise FactoryFailed(Outcome(cause=FACTORY_RAISED_CAUSE, error=repr(exc))) from exc
+    expected = openai.AsyncOpenAI if async_client else openai.OpenAI
+    if not isinstance(client, expected):
+        close = getattr(client, "close", None)
+        result = close() if callable(close) else None
+        if inspect.iscoroutine(result):  # nobody will await it
+            result.close()
+        returned = f"{type(client).__name__}; expected {expected.__module__}.{expected.__name__}"
+        raise FactoryFailed(
+            Outcome(cause=FACTORY_RETURNED_CAUSE, error=f"the client factory returned {returned}")
+        )
+    return client
+
+
 def _run_sync(factory: ClientFactory, endpoint: Endpoint, call: Call, clock: PhaseClock) -> Outcome:
     clock.start(PHASE_BUILD)
-    client = factory(endpoint.provider, endpoint.base_url, API_KEY, async_client=False)
+    client = _build(factory, endpoint, async_client=False)
     try:
         client = client.with_options(max_retries=0)
         clock.start(PHASE_CALL)
@@ -213,7 +250,7 @@ async def _run_async(
     factory: ClientFactory, endpoint: Endpoint, call: Call, clock: PhaseClock
 ) -> Outcome:
     clock.start(PHASE_BUILD)
-    client = factory(endpoint.provider, endpoint.base_url, API_KEY, async_client=True)
+    client = _build(factory, endpoint, async_client=True)
     try:
         client = client.with_options(max_retries=0)
         clock.start(PHASE_CALL)
@@ -269,6 +306,8 @@ def drive(
                     outcome = _run_sync(factory, endpoint, call, clock)
             except DeadlineExceeded:
                 pass  # recorded on the clock, also when the code under test swallowed it
+            except FactoryFailed as failure:
+                outcome = failure.outcome
     observations = tuple(network.log.of(endpoint.origin, mark))
     tunnels = tuple(network.proxy.log.since(tunnel_mark))
     if clock.breached is not None:

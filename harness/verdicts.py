@@ -20,7 +20,13 @@ from harness.expectation import KeepaliveExpectation
 from harness.fixtures import Endpoint
 from harness.kernel import KeepaliveState
 from harness.proxy_rules import expected_route
-from harness.scenario import DEADLINE_CAUSE, Call, Result
+from harness.scenario import (
+    DEADLINE_CAUSE,
+    FACTORY_RAISED_CAUSE,
+    FACTORY_RETURNED_CAUSE,
+    Call,
+    Result,
+)
 
 #: The assistant message every origin file's chat completion reply carries.
 CHAT_REPLY = "Hello"
@@ -135,13 +141,6 @@ def failed(kind: str, detail: str, problem: str | None = None) -> Verdict:
     return Verdict(False, (problem or detail,), f"{kind}: {detail}", kind)
 
 
-def factory_raised(exc: BaseException) -> Verdict:
-    """The factory raised while building the client: nothing was sent, nothing to observe."""
-    return failed(
-        CAUSE_FACTORY_RAISED, repr(exc), f"the client factory raised {exc!r} building the client"
-    )
-
-
 def _keepalive_problem(state: KeepaliveState, idle: int) -> str | None:
     if not state.armed:
         return f"the origin saw TCP keepalive off on the client's socket; expected idle {idle}s"
@@ -159,6 +158,14 @@ def judge(result: Result, expect: Expectation) -> Verdict:
         )
     if outcome.cause == DEADLINE_CAUSE:
         return failed(CAUSE_DEADLINE, outcome.error or "a phase ran past its limit")
+    if outcome.cause == FACTORY_RAISED_CAUSE:
+        return failed(
+            CAUSE_FACTORY_RAISED,
+            outcome.error or "",
+            f"the client factory raised {outcome.error} building the client",
+        )
+    if outcome.cause == FACTORY_RETURNED_CAUSE:
+        return failed(CAUSE_OTHER, outcome.error or "the client factory returned no client")
     problems: list[str] = []
     host = (urlsplit(result.endpoint.base_url).hostname or "").lower()
     tunnels = [t for t in result.tunnels if t.host.lower() == host]

@@ -27,7 +27,7 @@ from harness.kernel import KeepaliveState
 from harness.matrix import NO_PROXY_SPELLINGS, Scenario
 from harness.observations import Observation
 from harness.proxy import Tunnel
-from harness.scenario import DEADLINE_CAUSE, Call, Outcome, Result
+from harness.scenario import DEADLINE_CAUSE, FACTORY_RAISED_CAUSE, Call, Outcome, Result
 from harness.suites.runner import SPLIT_SUITE_MODULE
 from harness.targets import noproxyblind, proxyless, reference, regressed, schemeblind
 from harness.targets.keepalive import env_proxy_for
@@ -44,7 +44,6 @@ from harness.verdicts import (
     CAUSE_UNEXPECTED_PROXY,
     CAUSES,
     Expectation,
-    factory_raised,
     judge,
     kernel_default_idle,
 )
@@ -328,7 +327,7 @@ def test_factory_that_raises_fails_its_rows_only(diagnoses: dict[str, Diagnosis]
     direct = [(r.endpoint, r.mode) for r in diagnoses["reference"].rows if r.setting == "direct"]
     assert len(failed_rows(result)) == sum(pair in pairs for pair in direct)
     assert len(result.rows) == len(direct)
-    assert all(row.outcome.startswith("factory raised ValueError(") for row in failed_rows(result))
+    assert all(row.outcome.startswith("FACTORY_RAISED: ValueError(") for row in failed_rows(result))
 
 
 def test_factory_that_returns_no_client_fails_its_rows_only(
@@ -481,7 +480,10 @@ def test_keepalive_at_the_expected_idle_passes() -> None:
 
 
 def test_factory_raised_and_deadline_wording() -> None:
-    raised = factory_raised(ValueError("boom"))
+    outcome = Outcome(cause=FACTORY_RAISED_CAUSE, error=repr(ValueError("boom")))
+    raised = judge(
+        Result(NON_CODEX, Call.MODELS, False, outcome), Expectation(codex=False, keepalive_idle=30)
+    )
     assert (raised.ok, raised.kind, raised.cause) == (
         False,
         CAUSE_FACTORY_RAISED,

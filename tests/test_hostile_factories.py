@@ -71,6 +71,12 @@ def phones_home_while_building(provider, base_url, api_key, *, async_client=Fals
     return reference(provider, base_url, api_key, async_client=async_client)
 
 
+def raises_for_openrouter(provider, base_url, api_key, *, async_client=False):
+    if provider == "openrouter":
+        raise ValueError("no client for openrouter")
+    return reference(provider, base_url, api_key, async_client=async_client)
+
+
 def phones_home_for_openrouter(provider, base_url, api_key, *, async_client=False):
     if provider == "openrouter":
         _phone_home()
@@ -212,3 +218,25 @@ def test_factory_that_phones_home_sends_nothing_and_fails(
     text = next(c.text for c in cases if c.outcome == "failed")
     assert "network egress" in text, text
     assert all(words in text for words in named), text
+
+
+def test_factory_that_raises_for_one_provider_fails_those_cases_in_diagnose_words(
+    pytester: pytest.Pytester,
+) -> None:
+    command = _inner_pytest(
+        pytester,
+        "--client-factory",
+        "hostile:raises_for_openrouter",
+        "-k",
+        "openrouter or api.openai",
+    )
+    result = subprocess.run(
+        command, cwd=pytester.path, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == pytest.ExitCode.TESTS_FAILED, result.stdout + result.stderr
+    cases = read_cases(pytester.path / "report.xml")
+    failed = [case for case in cases if case.outcome == "failed"]
+    assert failed and all("openrouter" in case.id for case in failed)
+    assert all(c.outcome == "passed" for c in cases if "openrouter" not in c.id)
+    words = "likely cause: factory raised: ValueError('no client for openrouter')"
+    assert all(words in case.text for case in failed), failed[0].text
