@@ -30,6 +30,14 @@ Inject = Callable[..., AbstractContextManager[None]]
 URL = "https://api.openai.com/v1"
 KEEPALIVE = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
 
+#: A stream cut mid-event: openai 2.x lets httpx's RemoteProtocolError through unwrapped,
+#: openai 3.x (on httpx2) wraps it in APIConnectionError.
+SDK_SSE_CUT: type = (
+    httpx.RemoteProtocolError
+    if int(openai.__version__.split(".")[0]) < 3
+    else openai.APIConnectionError
+)
+
 
 def httpx_outcome(network: Network, base: str = URL, *, keepalive: bool = False) -> Outcome:
     with network.reachable():  # build inside: the client reads SSL_CERT_FILE when it is built
@@ -170,7 +178,7 @@ def test_sse_stream_cut_mid_event(harness_network: Network, harness_reply: Injec
         ]
         with openai.OpenAI(api_key="k", base_url=url, max_retries=0) as client:
             events: list[str] = []
-            with pytest.raises(httpx.RemoteProtocolError) as caught:
+            with pytest.raises(SDK_SSE_CUT) as caught:
                 for event in client.responses.create(**payload):
                     events.append(event.type)
         assert events == ["response.created"]
@@ -388,16 +396,17 @@ def stream_events(network: Network, kind: str, seen: list[str]) -> None:
 def test_sse_cut_raises_the_promised_class(
     harness_network: Network, harness_reply: Inject, kind: str
 ) -> None:
-    """K events, then httpx's RemoteProtocolError, which the openai SDK does not wrap."""
+    """K events, then httpx's RemoteProtocolError, which openai 2.x does not wrap (3.x does)."""
     codex = json.loads((FIXTURE_DIR / "chatgpt-codex.json").read_text())
     stream = next(r for r in codex["replies"] if "sse" in r)
     seen: list[str] = []
+    expected = httpx.RemoteProtocolError if kind.startswith("httpx") else SDK_SSE_CUT
     with (
         harness_reply("chatgpt-codex", dict(stream, sse_cut_after=1)),
-        pytest.raises(httpx.RemoteProtocolError) as caught,
+        pytest.raises(expected) as caught,
     ):
         stream_events(harness_network, kind, seen)
-    assert type(caught.value) is httpx.RemoteProtocolError
+    assert type(caught.value) is expected
     if kind.startswith("httpx"):  # the second event's line arrived, its data line never ended
         assert seen == ["event: response.created", "event: response.output_text.delta"]
     else:
