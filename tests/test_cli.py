@@ -315,3 +315,16 @@ def test_a_swallowed_interruption_is_raised_again_at_the_next_checkpoint(
         assert received == []
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_checkpoints_outside_the_block_raise_nothing() -> None:
+    """A signal handled inside one block is not raised again by a later, unrelated checkpoint
+    (diagnose calls them outside the command line too)."""
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        with pytest.raises(Interrupted), unwinding_on_signals():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+        checkpoint()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
