@@ -55,7 +55,7 @@ def test_close_cuts_a_served_connection_the_client_holds_open(
             time.sleep(0.01)
         started = time.monotonic()
         network.close()  # raises if a gate or backend thread does not stop
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < 10  # well before the 30 s idle timeout would
         assert not [t for t in threading.enumerate() if t.name.startswith("gate-")]
         assert client.recv(1) == b""
     assert "Traceback" not in capfd.readouterr().err
