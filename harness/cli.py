@@ -34,6 +34,7 @@ from harness.expectation import (
 from harness.factory import load_factory, vet_factory
 from harness.fixtures import FIXTURE_DIR, load_fixtures
 from harness.interrupts import Interrupted, checkpoint, received, unwinding_on_signals
+from harness.proxy_rules import expected_route
 from harness.record import record
 from harness.repro import ReproReport, run_repro
 from harness.verdicts import CAUSE_SUMMARIES
@@ -284,7 +285,8 @@ def _json_body(source: str | None) -> object:
 
 def record_command(args: argparse.Namespace) -> int:
     payload = _json_body(args.json_body)
-    proxy = args.proxy or os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy")
+    # the proxy the documented rules pick for this URL (its scheme's variable, or ALL_PROXY)
+    proxy = args.proxy or expected_route(args.url, os.environ).proxy
     fixture = record(
         args.url,
         args.variant or ["default", "keepalive"],
@@ -394,7 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--json-body", metavar="FILE", help="JSON request body, '-' for stdin (default: none)"
     )
     capture.add_argument(
-        "--proxy", help="proxy URL for the proxy variant (default: HTTPS_PROXY, https_proxy)"
+        "--proxy",
+        help="proxy URL for the proxy variant (default: the URL's scheme's proxy variable or "
+        "ALL_PROXY, unless NO_PROXY exempts it)",
     )
     capture.add_argument("--name", help="fixture name (default: recorded-<host>)")
     capture.add_argument(

@@ -46,7 +46,6 @@ CATEGORY_NON_CODEX = "non-codex"
 CATEGORY_LOOKALIKE = "lookalike"
 CATEGORY_VIA_PROXY = "via-proxy"
 CATEGORY_DIRECT = "direct"
-CATEGORY_KEEPALIVE_JUDGED = "keepalive-judged"
 
 
 @dataclass(frozen=True)
@@ -88,8 +87,6 @@ class Scenario:
         found = [kind, CATEGORY_VIA_PROXY if self.via_proxy() else CATEGORY_DIRECT]
         if is_lookalike(self.endpoint):
             found.append(CATEGORY_LOOKALIKE)
-        if not self.endpoint.codex and not self.via_proxy():
-            found.append(CATEGORY_KEEPALIVE_JUDGED)
         found.append(f"scheme:{urlsplit(self.endpoint.base_url).scheme.lower()}")
         found.append(f"condition:{self.condition.name}")
         found.append(f"label:{self.label}")

@@ -261,7 +261,10 @@ def harness_fixture_dir(config: pytest.Config) -> Path:
     """The origin files' directory: option, ini key, environment, else the packaged one."""
     given = _setting(config, "harness_fixtures", FIXTURES_OPTION, FIXTURES_INI, FIXTURES_ENV)
     if given.value is not None:
-        return Path(given.value)
+        path = Path(given.value)
+        if given.source.startswith("ini") and config.inipath is not None:
+            return config.inipath.parent / path  # relative to the ini file, as pytest's paths
+        return path
     from harness.fixtures import packaged_fixture_dir
 
     return packaged_fixture_dir()

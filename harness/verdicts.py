@@ -16,10 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.expectation import KeepaliveExpectation
-from harness.fixtures import Endpoint
 from harness.kernel import KeepaliveState
-from harness.proxy_rules import expected_route
 from harness.scenario import (
     DEADLINE_CAUSE,
     FACTORY_RAISED_CAUSE,
@@ -94,23 +91,6 @@ class Expectation:
     keepalive_idle: int | None
     reply: tuple[int, Any] | None = None
     via_proxy: bool = False
-
-    @classmethod
-    def of(
-        cls,
-        endpoint: Endpoint,
-        environ: dict[str, str] | Any,
-        keepalive: KeepaliveExpectation,
-        reply: tuple[int, Any] | None = None,
-    ) -> Expectation:
-        """The expectation for ``endpoint`` under ``environ``: keepalive is judged on non-Codex
-        endpoints only, at the adopter's idle time; ``reply`` applies to Codex endpoints."""
-        return cls(
-            codex=endpoint.codex,
-            keepalive_idle=None if endpoint.codex else keepalive.idle_seconds,
-            reply=reply if endpoint.codex else None,
-            via_proxy=expected_route(endpoint.base_url, environ).via_proxy,
-        )
 
 
 @dataclass(frozen=True)

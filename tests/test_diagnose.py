@@ -12,6 +12,7 @@ import os
 import socket
 import ssl
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import certifi
@@ -27,6 +28,7 @@ from harness.kernel import KeepaliveState
 from harness.matrix import NO_PROXY_SPELLINGS, Scenario
 from harness.observations import Observation
 from harness.proxy import Tunnel
+from harness.proxy_rules import expected_route
 from harness.scenario import DEADLINE_CAUSE, FACTORY_RAISED_CAUSE, Call, Outcome, Result
 from harness.suites.runner import SPLIT_SUITE_MODULE
 from harness.targets import noproxyblind, proxyless, reference, regressed, schemeblind
@@ -412,6 +414,16 @@ def result(
 EXPECT_30 = KeepaliveExpectation(30)
 
 
+def expecting(result: Result, keepalive: KeepaliveExpectation) -> Expectation:
+    """What the matrix would expect of this hand-made result's scenario."""
+    scenario = Scenario(result.endpoint, result.async_client, result.call, DIRECT)
+    environ = dict(result.environ)
+    return replace(
+        scenario.expectation(keepalive, None, ""),
+        via_proxy=expected_route(result.endpoint.base_url, environ).via_proxy,
+    )
+
+
 @pytest.mark.parametrize(
     "scenario, kind, words",
     [
@@ -451,7 +463,7 @@ EXPECT_30 = KeepaliveExpectation(30)
     ],
 )
 def test_cause_matches_the_observation(scenario: Result, kind: str, words: str) -> None:
-    verdict = judge(scenario, Expectation.of(scenario.endpoint, scenario.environ, EXPECT_30))
+    verdict = judge(scenario, expecting(scenario, EXPECT_30))
     assert not verdict.ok
     assert verdict.kind == kind
     assert verdict.cause is not None and verdict.cause.startswith(f"{kind}: ")
@@ -461,7 +473,7 @@ def test_cause_matches_the_observation(scenario: Result, kind: str, words: str) 
 
 def test_keepalive_idle_cause_gives_both_numbers_in_the_suite_message() -> None:
     scenario = result(SERVED, seen(True, 60))
-    verdict = judge(scenario, Expectation.of(NON_CODEX, {}, EXPECT_30))
+    verdict = judge(scenario, expecting(scenario, EXPECT_30))
     message = verdict.explain(scenario)
     assert "keepalive armed, idle 60s" in message  # what the origin saw
     assert "likely cause: keepalive idle mismatch: armed 60s, expected 30s" in message
@@ -471,12 +483,12 @@ def test_keepalive_idle_cause_gives_both_numbers_in_the_suite_message() -> None:
 @pytest.mark.parametrize("observed", [seen(False), seen(True, 60), seen(True, 7200)])
 def test_keepalive_not_judged(observed: Observation) -> None:
     scenario = result(SERVED, observed)
-    assert judge(scenario, Expectation.of(NON_CODEX, {}, KeepaliveExpectation(None))).ok
+    assert judge(scenario, expecting(scenario, KeepaliveExpectation(None))).ok
 
 
 def test_keepalive_at_the_expected_idle_passes() -> None:
     scenario = result(SERVED, seen(True, 60))
-    assert judge(scenario, Expectation.of(NON_CODEX, {}, KeepaliveExpectation(60))).ok
+    assert judge(scenario, expecting(scenario, KeepaliveExpectation(60))).ok
 
 
 def test_factory_raised_and_deadline_wording() -> None:

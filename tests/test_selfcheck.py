@@ -75,7 +75,7 @@ def non_codex_via_proxy(case: Case) -> bool:
 
 def keepalive_judged(case: Case) -> bool:
     """Non-Codex cases on a direct connection, where the origin sees the client's keepalive."""
-    return "keepalive-judged" in case.categories
+    return {"non-codex", "direct"} <= case.categories
 
 
 def plain_http_under_the_wrong_variable(case: Case) -> bool:

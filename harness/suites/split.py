@@ -28,7 +28,6 @@ from harness.fixtures import Endpoint, Fixture
 from harness.matrix import (
     CATEGORY_CODEX,
     CATEGORY_DIRECT,
-    CATEGORY_KEEPALIVE_JUDGED,
     CATEGORY_LOOKALIKE,
     CATEGORY_NON_CODEX,
     Scenario,
@@ -125,7 +124,7 @@ def test_codex_spellings_reach_backend(
 
 @pytest.mark.harness_non_codex
 @pytest.mark.harness_categories(
-    CATEGORY_NON_CODEX, CATEGORY_DIRECT, CATEGORY_LOOKALIKE, CATEGORY_KEEPALIVE_JUDGED, "generated"
+    CATEGORY_NON_CODEX, CATEGORY_DIRECT, CATEGORY_LOOKALIKE, "generated"
 )
 @GENERATED
 @given(provider=lookalike_providers(), base_url=lookalike_base_urls(LOOKALIKE_HOSTS))
