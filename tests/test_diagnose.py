@@ -13,6 +13,7 @@ import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import certifi
@@ -20,12 +21,12 @@ import httpx
 import openai
 import pytest
 
-from harness.conditions import DIRECT
+from harness.conditions import DIRECT, load_conditions
 from harness.diagnose import Diagnosis, Row, diagnose, render
 from harness.expectation import KeepaliveExpectation
 from harness.fixtures import Endpoint, load_fixtures
 from harness.kernel import KeepaliveState
-from harness.matrix import NO_PROXY_SPELLINGS, Scenario
+from harness.matrix import NO_PROXY_SPELLINGS, Scenario, scenarios
 from harness.observations import Observation
 from harness.proxy import Tunnel
 from harness.proxy_rules import expected_route
@@ -528,3 +529,24 @@ def test_summary_counts_by_cause_name() -> None:
     assert diagnosis.causes() == {CAUSE_KEEPALIVE_IDLE: 2, CAUSE_KEEPALIVE_OFF: 1}
     lines = render(diagnosis).splitlines()
     assert "  2 x keepalive idle mismatch" in lines and "  1 x keepalive off" in lines
+
+
+def test_readme_counts_follow_the_matrix() -> None:
+    """The README's diagnose figures are the matrix's: the number of rows and, per known-bad
+    factory, the rows its defect predicts (the checks above prove each fails exactly those)."""
+    matrix = scenarios(load_fixtures(), load_conditions())
+
+    def count(*wanted: str, label: str = "") -> int:
+        return sum(set(wanted) <= set(s.categories()) and s.label.startswith(label) for s in matrix)
+
+    scheme_blind = sum(
+        s.endpoint.base_url.startswith("http://")
+        and s.label in ("https-proxy", "proxy-only", "env-HTTP_PROXY", "env-http_proxy")
+        for s in matrix
+    )
+    text = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    assert f"Of the {len(matrix)} rows the reference passes all" in text
+    assert f"the regressed factory fails {count('codex', 'direct')}," in text
+    assert f"the proxyless one {count('non-codex', 'via-proxy')}," in text
+    assert f"the scheme-blind one {scheme_blind} " in text
+    assert f"the NO_PROXY-blind one {count('non-codex', label='no_proxy-')}," in text
