@@ -17,6 +17,7 @@ import ast
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -46,6 +47,21 @@ HOST = "pytest"
 #: Imported where used, only by the Hermes adapter, for projects that install Hermes themselves.
 ADAPTERS = {"harness/targets/hermes.py"}
 BUILD_TIMEOUT = 300
+#: What a checkout holds besides its sources: tool caches, environments, earlier builds.
+NOT_SOURCE = (
+    ".git",
+    ".tox",
+    ".venv",
+    ".ci-venv",
+    ".bench",
+    ".hypothesis",
+    ".*_cache",
+    "__pycache__",
+    "*.egg-info",
+    "build",
+    "dist",
+    "artifacts",
+)
 INSTALL_TIMEOUT = 600
 RUN_TIMEOUT = 300
 
@@ -99,7 +115,11 @@ def doc_example() -> tuple[dict[str, str], list[str], list[list[str]]]:
 def dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
     """The sdist, and the wheel built from that sdist (so the sdist must be complete)."""
     out = tmp_path_factory.mktemp("dist")
-    command = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)]
+    # built from a copy of the checkout: the build writes its own scratch files (egg-info, a
+    # release tree) where it runs, and the checkout may be in use by other tests meanwhile
+    source = tmp_path_factory.mktemp("source") / "transport-harness"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
+    command = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)]
     built = subprocess.run(
         command, capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False
     )
