@@ -11,7 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from harness.interrupts import Interrupted, checkpoint, unwinding_on_signals
 from harness.verdicts import CAUSES
 
 REFERENCE = "harness.targets.reference:factory"
+POLL_SECONDS = 0.02
 
 
 # Help.
@@ -175,8 +176,11 @@ def test_diagnose_reference_exit_0_with_json_and_the_expectation_in_force(
 # Signals.
 
 
-def listening_sockets(pid: int) -> set[str]:
-    """``address:port`` (as /proc/net/tcp spells them) of the sockets ``pid`` listens on."""
+LISTEN, ESTABLISHED = "0A", "01"  # TCP states as /proc/net/tcp spells them
+
+
+def listening_sockets(pid: int, state: str = LISTEN) -> set[str]:
+    """``address:port`` (as /proc/net/tcp spells them) of ``pid``'s sockets in ``state``."""
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:
@@ -185,25 +189,27 @@ def listening_sockets(pid: int) -> set[str]:
             continue
         if target.startswith("socket:["):
             inodes.add(target[len("socket:[") : -1])
-    return {address for address, inode in listening() if inode in inodes}
+    return {address for address, inode in listening(state) if inode in inodes}
 
 
-def listening() -> Iterator[tuple[str, str]]:
+def listening(state: str = LISTEN) -> Iterator[tuple[str, str]]:
+    """``(local address, inode)`` of every TCP socket of the machine in ``state``."""
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with open(table, encoding="ascii") as rows:
             next(rows)
             for row in rows:
                 fields = row.split()
-                if fields[3] == "0A":  # LISTEN
+                if fields[3] == state:
                     yield fields[1], fields[9]
 
 
-def wait_for(predicate: object, timeout: float, what: str) -> None:
+def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll ``predicate`` until it holds, for at most ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
+    while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+        time.sleep(POLL_SECONDS)
 
 
 def stalling_fixtures(tmp_path: Path) -> Path:
@@ -246,7 +252,8 @@ def test_signal_unwinds_and_leaves_nothing(tmp_path: Path, command: str, signum:
     try:
         wait_for(lambda: any(scratch.iterdir()), 60, "a temporary directory")
         wait_for(lambda: listening_sockets(process.pid), 60, "a listening socket")
-        time.sleep(1.0)  # the scenarios are running (diagnose) or a client is stalled (repro)
+        # a connection is up: scenarios are running (diagnose), or a client is stalled (repro)
+        wait_for(lambda: listening_sockets(process.pid, ESTABLISHED), 60, "a connection")
         listeners = listening_sockets(process.pid)
         assert process.poll() is None, "finished before the signal: nothing was tested"
         sent = time.monotonic()
@@ -276,8 +283,8 @@ def test_unwinding_on_signals_in_process() -> None:
     previous = signal.signal(signal.SIGTERM, record)
     try:
         with pytest.raises(Interrupted) as raised, unwinding_on_signals():
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(1)  # the handler interrupts this
+            signal.raise_signal(signal.SIGTERM)  # the handler runs before this returns
+            pytest.fail("the signal did not interrupt the block")
         assert raised.value.exit_code == 128 + signal.SIGTERM
         assert signal.getsignal(signal.SIGTERM) is record
         assert received == []
@@ -304,8 +311,8 @@ def test_a_swallowed_interruption_is_raised_again_at_the_next_checkpoint(
     try:
         with pytest.raises(Interrupted) as raised, unwinding_on_signals():
             try:
-                os.kill(os.getpid(), signal.SIGTERM)
-                time.sleep(1)
+                signal.raise_signal(signal.SIGTERM)
+                pytest.fail("the signal did not interrupt the block")
             except Interrupted:
                 pass  # swallowed, as code under test might
             _RaisesWhenCollected()  # an unraisable Interrupted: printed by nobody
@@ -323,8 +330,7 @@ def test_checkpoints_outside_the_block_raise_nothing() -> None:
     previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         with pytest.raises(Interrupted), unwinding_on_signals():
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(1)
+            signal.raise_signal(signal.SIGTERM)
         checkpoint()
     finally:
         signal.signal(signal.SIGTERM, previous)
