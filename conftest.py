@@ -6,6 +6,7 @@
   processes of their own (self-check, hostile environment, docs example, release). ``--quick``
   skips them for a fast local loop; tox and CI run everything.
 - ``run_cli``: ``python -m harness ...`` in a subprocess, bounded, output captured.
+- ``wait_for``: poll a condition with a bound instead of sleeping a fixed time.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -23,6 +25,7 @@ QUICK_OPTION = "--quick"
 CLI_TIMEOUT_SECONDS = 120
 
 RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
+POLL_SECONDS = 0.01
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -83,3 +86,12 @@ def run_cli() -> RunCli:
     """``run_cli("repro", "--json", env={...}, unset=[...])``: the CLI in a subprocess of this
     interpreter, bounded, output captured."""
     return _run_cli
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll ``predicate`` until it holds; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(POLL_SECONDS)

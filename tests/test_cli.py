@@ -11,13 +11,13 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import harness.cli
-from conftest import RunCli
+from conftest import RunCli, wait_for
 from harness.cli import keepalive_expectation, main
 from harness.expectation import ENV_VAR, KeepaliveExpectation
 from harness.fixtures import FIXTURE_DIR
@@ -25,7 +25,6 @@ from harness.interrupts import Interrupted, checkpoint, unwinding_on_signals
 from harness.verdicts import CAUSES
 
 REFERENCE = "harness.targets.reference:factory"
-POLL_SECONDS = 0.02
 
 
 # Help.
@@ -201,15 +200,6 @@ def listening(state: str = LISTEN) -> Iterator[tuple[str, str]]:
                 fields = row.split()
                 if fields[3] == state:
                     yield fields[1], fields[9]
-
-
-def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> None:
-    """Poll ``predicate`` until it holds, for at most ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(POLL_SECONDS)
 
 
 def stalling_fixtures(tmp_path: Path) -> Path:

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import wait_for
 from harness.fixtures import FIXTURE_DIR, load_fixture
 from harness.kernel import kernel_view_available
 from harness.origins import Backend, Network
@@ -53,8 +54,8 @@ def test_close_cuts_a_served_connection_the_client_holds_open(
     before = set(threading.enumerate())  # other networks of this process keep their threads
     api_openai = load_fixture(FIXTURE_DIR / "api-openai.json")
     with Network([api_openai], Authority(tmp_path)) as network, _idle_tls_client(network) as client:
-        while not network.log.since():  # the gate has observed it and handed it over
-            time.sleep(0.01)
+        # the gate has observed it and handed it over
+        wait_for(lambda: network.log.since(), 10, "the gate's observation")
         started = time.monotonic()
         network.close()  # raises if a gate or backend thread does not stop; twice is harmless
         assert time.monotonic() - started < 10  # well before the 30 s idle timeout would
