@@ -146,7 +146,7 @@ def diagnose(
             checkpoint()  # stop between scenarios once SIGINT/SIGTERM arrived
             if select is not None and not select(scenario):
                 continue
-            expect = scenario.expectation(keepalive, replies[scenario.endpoint.origin], proxy_url)
+            expect = scenario.expectation(keepalive, replies[scenario.endpoint.origin])
             try:
                 result = drive(
                     network,

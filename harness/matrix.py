@@ -80,6 +80,8 @@ class Scenario:
         return {**self.condition.environ(proxy_url), **self.own_environ(proxy_url)}
 
     def via_proxy(self) -> bool:
+        """Whether the documented proxy rules send this scenario through the proxy (the proxy's
+        URL does not change the route, so its placeholder stands in)."""
         return expected_route(self.endpoint.base_url, self.environ(PLACEHOLDER)).via_proxy
 
     def categories(self) -> tuple[str, ...]:
@@ -93,14 +95,14 @@ class Scenario:
         return tuple(found)
 
     def expectation(
-        self, keepalive: KeepaliveExpectation, reply: tuple[int, Any] | None, proxy_url: str
+        self, keepalive: KeepaliveExpectation, reply: tuple[int, Any] | None
     ) -> Expectation:
         """What this scenario must show (see :class:`~harness.verdicts.Expectation`)."""
         return Expectation(
             codex=self.endpoint.codex,
             keepalive_idle=None if self.endpoint.codex else keepalive.idle_seconds,
             reply=reply if self.endpoint.codex and self.call is Call.REPORT else None,
-            via_proxy=expected_route(self.endpoint.base_url, self.environ(proxy_url)).via_proxy,
+            via_proxy=self.via_proxy(),
         )
 
 

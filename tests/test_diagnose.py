@@ -420,7 +420,7 @@ def expecting(result: Result, keepalive: KeepaliveExpectation) -> Expectation:
     scenario = Scenario(result.endpoint, result.async_client, result.call, DIRECT)
     environ = dict(result.environ)
     return replace(
-        scenario.expectation(keepalive, None, ""),
+        scenario.expectation(keepalive, None),
         via_proxy=expected_route(result.endpoint.base_url, environ).via_proxy,
     )
 

@@ -59,15 +59,11 @@ __all__ = [
 
 
 def check(
-    network: Network,
-    fixtures: list[Fixture],
-    scenario: Scenario,
-    result: Result,
-    keepalive: KeepaliveExpectation,
+    fixtures: list[Fixture], scenario: Scenario, result: Result, keepalive: KeepaliveExpectation
 ) -> None:
     """Fail with the verdict's explanation unless the scenario looked as it should."""
     fixture = next(f for f in fixtures if f.name == scenario.endpoint.origin)
-    expect = scenario.expectation(keepalive, recorded_reply(fixture), network.proxy.url)
+    expect = scenario.expectation(keepalive, recorded_reply(fixture))
     verdict = judge(result, expect)
     assert verdict.ok, f"{verdict.explain(result)}\n  judged with: {keepalive.describe()}"
 
@@ -91,9 +87,7 @@ def test_scenario(
     harness_keepalive_expectation: KeepaliveExpectation,
 ) -> None:
     result = run(harness_drive, harness_network, harness_scenario)
-    check(
-        harness_network, harness_fixtures, harness_scenario, result, harness_keepalive_expectation
-    )
+    check(harness_fixtures, harness_scenario, result, harness_keepalive_expectation)
 
 
 def _codex_origin(network: Network) -> str:
@@ -119,7 +113,7 @@ def test_codex_spellings_reach_backend(
     endpoint = Endpoint(provider, base_url, codex=True, origin=_codex_origin(harness_network))
     scenario = Scenario(endpoint, harness_async_client, Call.REPORT, DIRECT, label="spelling")
     result = run(harness_drive, harness_network, scenario)
-    check(harness_network, harness_fixtures, scenario, result, harness_keepalive_expectation)
+    check(harness_fixtures, scenario, result, harness_keepalive_expectation)
 
 
 @pytest.mark.harness_non_codex
@@ -142,4 +136,4 @@ def test_lookalike_spellings_keep_keepalive(
     endpoint = Endpoint(provider, base_url, codex=False, origin=LOOKALIKE_ORIGIN)
     scenario = Scenario(endpoint, harness_async_client, Call.MODELS, DIRECT, label="spelling")
     result = run(harness_drive, harness_network, scenario)
-    check(harness_network, harness_fixtures, scenario, result, harness_keepalive_expectation)
+    check(harness_fixtures, scenario, result, harness_keepalive_expectation)
