@@ -17,27 +17,28 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from harness import settings
+from harness.causes import SUMMARIES as CAUSE_SUMMARIES
 from harness.conditions import load_conditions
 from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
-from harness.deadline import ENV_VAR as DEADLINE_ENV
-from harness.deadline import parse_deadline
 from harness.diagnose import diagnose, render
+from harness.drive import Subject, vet_factory
 from harness.errors import HarnessError, UsageInputError
 from harness.expectation import (
     DEFAULT_IDLE_SECONDS,
-    ENV_VAR,
     NOT_JUDGED,
-    OPTION,
     KeepaliveExpectation,
-    parse_keepalive_idle,
 )
-from harness.factory import load_factory, vet_factory
 from harness.fixtures import FIXTURE_DIR, load_fixtures
 from harness.interrupts import Interrupted, checkpoint, received, unwinding_on_signals
 from harness.proxy_rules import expected_route
 from harness.record import record
 from harness.repro import ReproReport, run_repro
-from harness.verdicts import CAUSE_SUMMARIES
+from harness.sandbox.pool import DEFAULT_IMPORT_SECONDS, Sandbox
+
+OPTION = settings.KEEPALIVE_IDLE.option
+ENV_VAR = settings.KEEPALIVE_IDLE.env
+DEADLINE_ENV = settings.DEADLINE.env
 
 DEFAULT_REPRO_FIXTURE = "chatgpt-codex"
 
@@ -177,9 +178,10 @@ example:
 
 
 def _fixture_dir(args: argparse.Namespace) -> Path:
-    """``--fixtures``, else ``HARNESS_FIXTURES`` (as in pytest), else the packaged origin files."""
-    given = args.fixtures or os.environ.get("HARNESS_FIXTURES")
-    return Path(given) if given else FIXTURE_DIR
+    """``--harness-fixtures``, else ``HARNESS_FIXTURES`` (as in pytest), else the packaged
+    origin files."""
+    given = settings.resolve(settings.FIXTURES, args.fixtures)
+    return Path(given.value) if given.value is not None else FIXTURE_DIR
 
 
 def _print_repro(result: ReproReport) -> None:
@@ -221,23 +223,14 @@ def repro(args: argparse.Namespace) -> int:
 
 
 def keepalive_expectation(given: str | None) -> tuple[KeepaliveExpectation, str]:
-    """The expectation in force and where it came from: the option, else the environment
-    variable (unless empty), else the default. An invalid value is a usage error naming its
-    source and the allowed range."""
-    if given is not None:
-        return parse_keepalive_idle(given, OPTION), OPTION
-    from_env = os.environ.get(ENV_VAR, "")
-    if from_env:
-        return parse_keepalive_idle(from_env, ENV_VAR), ENV_VAR
-    return KeepaliveExpectation(), "default"
+    """The expectation in force and where it came from, by the rule pytest uses too."""
+    setting = settings.resolve(settings.KEEPALIVE_IDLE, given)
+    return settings.keepalive(setting), setting.source
 
 
 def phase_deadline(given: str | None) -> float:
     """Seconds per phase: the option, else the environment variable, else the default."""
-    if given is not None:
-        return parse_deadline(given, "--deadline")
-    from_env = os.environ.get(DEADLINE_ENV, "")
-    return parse_deadline(from_env, DEADLINE_ENV) if from_env else DEFAULT_DEADLINE
+    return settings.deadline(settings.resolve(settings.DEADLINE, given))
 
 
 def _write(path: str, document: str) -> None:
@@ -252,20 +245,25 @@ def _write(path: str, document: str) -> None:
 def diagnose_command(args: argparse.Namespace) -> int:
     keepalive, source = keepalive_expectation(args.keepalive_idle)
     deadline = phase_deadline(args.deadline)
+    import_seconds = settings.import_deadline(
+        settings.resolve(settings.IMPORT_DEADLINE, args.import_deadline)
+    )
+    spec = settings.factory(settings.Setting(args.factory, "the factory argument"))
+    assert spec is not None
     directory = _fixture_dir(args)
     fixtures = load_fixtures(directory)
     conditions = load_conditions(directory / "conditions")
-    factory = load_factory(args.factory)
-    vet_factory(args.factory, factory, deadline=deadline)
-    result = diagnose(
-        args.factory,
-        factory,
-        fixtures,
-        conditions,
-        keepalive=keepalive,
-        keepalive_source=source,
-        deadline=deadline,
-    )
+    with Sandbox(import_seconds=import_seconds) as sandbox:
+        subject = Subject.of(sandbox, spec)
+        vet_factory(subject, deadline=deadline)
+        result = diagnose(
+            subject,
+            fixtures,
+            conditions,
+            keepalive=keepalive,
+            keepalive_source=source,
+            deadline=deadline,
+        )
     document = json.dumps(result.as_json(), indent=2)
     if args.output:
         _write(args.output, document + "\n")
@@ -330,7 +328,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    fixtures_help = f"directory of origin files (env HARNESS_FIXTURES; default: {PACKAGED})"
+    fixtures_help = (
+        f"directory of origin files (env {settings.FIXTURES.env}; default: {PACKAGED}); "
+        "--fixtures is the same"
+    )
 
     replay = _subcommand(
         commands,
@@ -344,7 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_REPRO_FIXTURE,
         help=f"origin whose report to replay (default: {DEFAULT_REPRO_FIXTURE})",
     )
-    replay.add_argument("--fixtures", metavar="DIR", help=fixtures_help)
+    replay.add_argument(
+        settings.FIXTURES.option, "--fixtures", dest="fixtures", metavar="DIR", help=fixtures_help
+    )
     replay.add_argument("--json", action="store_true", help="print the result as JSON")
     replay.set_defaults(run=repro)
 
@@ -356,20 +359,33 @@ def build_parser() -> argparse.ArgumentParser:
         DIAGNOSE_EPILOG,
     )
     judge.add_argument("factory", metavar="MODULE:ATTR", help="the client factory to judge")
-    judge.add_argument("--fixtures", metavar="DIR", help=fixtures_help)
+    judge.add_argument(
+        settings.FIXTURES.option, "--fixtures", dest="fixtures", metavar="DIR", help=fixtures_help
+    )
     judge.add_argument(
         OPTION,
+        dest="keepalive_idle",
         metavar="SECONDS|off",
         help="idle time non-Codex connections must arm TCP keepalive with, or "
         f"'{NOT_JUDGED}' to leave keepalive unjudged (Codex, proxy and NO_PROXY still are); "
         f"default: ${ENV_VAR}, else {DEFAULT_IDLE_SECONDS}",
     )
     judge.add_argument(
+        settings.DEADLINE.option,
         "--deadline",
+        dest="deadline",
         metavar="SECONDS",
-        help="limit on building the client and on the call (connecting and waiting for the "
-        "response) in every scenario, and on vetting the factory; a breach fails that row; "
-        f"default: ${DEADLINE_ENV}, else {DEFAULT_DEADLINE:g}",
+        help="limit on each phase of every scenario (building the client, connecting, waiting "
+        "for the response, the factory's exit hooks), timed from outside the scenario's "
+        "process, and on vetting the factory; a breach fails that row; "
+        f"default: ${DEADLINE_ENV}, else {DEFAULT_DEADLINE:g}; --deadline is the same",
+    )
+    judge.add_argument(
+        settings.IMPORT_DEADLINE.option,
+        dest="import_deadline",
+        metavar="SECONDS",
+        help="limit on importing the factory's module in its worker process; "
+        f"default: ${settings.IMPORT_DEADLINE.env}, else {DEFAULT_IMPORT_SECONDS:g}",
     )
     judge.add_argument("--json", action="store_true", help="print the report as JSON")
     judge.add_argument(

@@ -20,13 +20,12 @@ from typing import Any
 from harness.conditions import Condition, load_conditions
 from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
 from harness.expectation import KeepaliveExpectation
-from harness.factory import ClientFactory
 from harness.fixtures import Fixture
 from harness.interrupts import checkpoint
 from harness.matrix import Scenario, replies_by_origin, scenarios
 from harness.origins import Network
 from harness.pki import Authority
-from harness.scenario import Result, drive
+from harness.drive import Result, Subject, drive
 from harness.verdicts import CAUSE_OTHER, Verdict, judge
 
 
@@ -92,6 +91,7 @@ def _observed(result: Result) -> str:
         )
         parts.append(f"origin: {route}, {armed}, {observation.action}")
     parts += [f"proxy: {t.method} {t.host} -> {t.status}" for t in result.tunnels]
+    parts += [f"request: {r.method} {r.host}{r.path}" for r in result.requests[:1]]
     return "; ".join(parts) or "nothing reached the origin"
 
 
@@ -115,8 +115,7 @@ def _row(scenario: Scenario, outcome: str, observed: str, verdict: Verdict, **ex
 
 
 def diagnose(
-    spec: str,
-    factory: ClientFactory,
+    subject: Subject,
     fixtures: list[Fixture],
     conditions: list[Condition] | None = None,
     *,
@@ -124,13 +123,16 @@ def diagnose(
     keepalive_source: str = "default",
     deadline: float = DEFAULT_DEADLINE,
     select: Callable[[Scenario], bool] | None = None,
+    reverse: bool = False,
 ) -> Diagnosis:
     """Drive ``factory`` through every scenario of the matrix (:mod:`harness.matrix`, the same
     cases the split suite runs) or those ``select`` keeps, one row each.
 
     ``keepalive`` is the expectation non-Codex endpoints are judged against (default: required,
     idle 30 s); ``keepalive_source`` says where it came from, for the report. Each phase of each
-    scenario gets ``deadline`` seconds; a breach fails that row and the run goes on.
+    scenario gets ``deadline`` seconds; a breach fails that row and the run goes on. Each
+    scenario runs in a process of its own, so ``reverse`` (the matrix in reverse order) gives the
+    same rows.
     """
     started = time.perf_counter()
     keepalive = keepalive if keepalive is not None else KeepaliveExpectation()
@@ -142,7 +144,8 @@ def diagnose(
         Network(fixtures, Authority(Path(scratch))) as network,
     ):
         proxy_url = network.proxy.url
-        for scenario in scenarios(fixtures, conditions):
+        matrix = scenarios(fixtures, conditions)
+        for scenario in reversed(matrix) if reverse else matrix:
             checkpoint()  # stop between scenarios once SIGINT/SIGTERM arrived
             if select is not None and not select(scenario):
                 continue
@@ -150,7 +153,7 @@ def diagnose(
             try:
                 result = drive(
                     network,
-                    factory,
+                    subject,
                     scenario.endpoint,
                     scenario.call,
                     async_client=scenario.async_client,
@@ -164,7 +167,9 @@ def diagnose(
                 continue
             verdict = judge(result, expect)
             rows.append(_row(scenario, result.outcome.describe(), _observed(result), verdict))
-    return Diagnosis(spec, tuple(rows), time.perf_counter() - started, keepalive, keepalive_source)
+    if reverse:
+        rows.reverse()
+    return Diagnosis(subject.spec, tuple(rows), time.perf_counter() - started, keepalive, keepalive_source)
 
 
 def render(diagnosis: Diagnosis) -> str:

@@ -27,6 +27,36 @@ PROXY_VARIABLES = tuple(
 )
 
 
+#: Variables a CGI server sets; urllib.request ignores HTTP_PROXY while REQUEST_METHOD is set
+#: (httpoxy), so one left in a shell or set by a factory changes which proxy a client picks.
+CGI_VARIABLES = (
+    "REQUEST_METHOD",
+    "GATEWAY_INTERFACE",
+    "SERVER_SOFTWARE",
+    "SERVER_PROTOCOL",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "QUERY_STRING",
+    "REMOTE_ADDR",
+)
+_CA_NAMES = frozenset(name.upper() for name in CA_VARIABLES)
+_CGI_NAMES = frozenset(CGI_VARIABLES)
+
+
+def is_network_setting(name: str) -> bool:
+    """A proxy, CA or CGI variable, in any letter case (``Https_Proxy`` included: urllib and
+    httpx read every ``*_proxy`` spelling)."""
+    upper = name.upper()
+    return upper.endswith("_PROXY") or upper in _CA_NAMES or upper in _CGI_NAMES
+
+
+def clean_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` without any proxy, CA or CGI variable: what a scenario starts from."""
+    return {name: value for name, value in environ.items() if not is_network_setting(name)}
+
+
 @contextmanager
 def scoped_environ(
     set_vars: Mapping[str, str] | None = None, unset: Iterable[str] = ()

@@ -28,7 +28,7 @@ from harness.conditions import DIRECT, Condition
 from harness.expectation import KeepaliveExpectation
 from harness.fixtures import Endpoint, Fixture
 from harness.proxy_rules import expected_route
-from harness.scenario import Call
+from harness.sandbox.calls import Call
 from harness.verdicts import Expectation
 
 #: Variable spellings by scheme, beyond the ``HTTPS_PROXY`` the https-proxy condition sets.
@@ -40,6 +40,10 @@ PROXY_SPELLINGS = {
 SCHEME_PROXY = {"https": "HTTPS_PROXY", "http": "HTTP_PROXY"}
 NO_PROXY_SPELLINGS = ("exact", "domain", "star", "lowercase-variable", "uppercase-value")
 PLACEHOLDER = "{proxy}"
+
+#: The assistant message every origin file's chat completion reply carries.
+CHAT_REPLY = "Hello"
+STREAM_EVENTS = ("response.created", "response.output_text.delta", "response.completed")
 
 CATEGORY_CODEX = "codex"
 CATEGORY_NON_CODEX = "non-codex"
@@ -97,12 +101,26 @@ class Scenario:
     def expectation(
         self, keepalive: KeepaliveExpectation, reply: tuple[int, Any] | None
     ) -> Expectation:
-        """What this scenario must show (see :class:`~harness.verdicts.Expectation`)."""
+        """Everything this scenario must show (see :class:`~harness.verdicts.Expectation`):
+        the reply its call earns (``reply``, the origin file's recorded one, for the report's
+        call), the route, the keepalive, and where the request must go."""
+        parts = urlsplit(self.endpoint.base_url)
+        status, body, events = 200, None, None
+        if self.call is Call.REPORT and self.endpoint.codex and reply is not None:
+            status, body = reply
+        elif self.call is Call.STREAM and self.endpoint.codex:
+            events = STREAM_EVENTS
+        elif self.call is Call.CHAT:
+            body = CHAT_REPLY
         return Expectation(
             codex=self.endpoint.codex,
             keepalive_idle=None if self.endpoint.codex else keepalive.idle_seconds,
-            reply=reply if self.endpoint.codex and self.call is Call.REPORT else None,
             via_proxy=self.via_proxy(),
+            status=status,
+            body=body,
+            events=events,
+            host=(parts.hostname or "").rstrip(".").lower(),
+            base_path=parts.path or "/",
         )
 
 

@@ -42,6 +42,19 @@ class Observation:
         )
 
 
+@dataclass(frozen=True)
+class RequestSeen:
+    """One request an origin's backend received: where the client meant it to go."""
+
+    origin: str
+    method: str
+    host: str  # the Host header as sent (or the authority of an absolute-form target)
+    path: str
+
+    def summary(self) -> str:
+        return f"{self.origin}: {self.method} {self.host}{self.path}"
+
+
 class RecordLog(Generic[T]):
     """Append-only, thread-safe list of records.
 

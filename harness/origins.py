@@ -26,7 +26,7 @@ from harness.faults import FaultRules
 from harness.fixtures import JSON_TYPES, Endpoint, Fixture, Reply
 from harness.gate import Gate, Tracked
 from harness.kernel import KernelView
-from harness.observations import Address, ObservationLog
+from harness.observations import Address, ObservationLog, RecordLog, RequestSeen
 from harness.pki import Authority
 from harness.proxy import ConnectProxy
 from harness.routing import Router
@@ -46,10 +46,24 @@ class Backend(HTTPServer):
     """
 
     def __init__(
-        self, ssl_context: ssl.SSLContext | None, *, idle_timeout: float = IDLE_TIMEOUT
+        self,
+        ssl_context: ssl.SSLContext | None,
+        *,
+        idle_timeout: float = IDLE_TIMEOUT,
+        name: str = "",
+        requests: RecordLog[RequestSeen] | None = None,
     ) -> None:
         super().__init__(host="127.0.0.1", port=0, ssl_context=ssl_context, threaded=True)
         self._idle_timeout = idle_timeout
+        self._name = name
+        self._requests = requests
+
+    def dispatch(self, request: Request) -> Response:
+        """Record where the request was sent (Host and path), then serve it."""
+        if self._requests is not None:
+            host = request.headers.get("Host", "")
+            self._requests.append(RequestSeen(self._name, request.method, host, request.path))
+        return super().dispatch(request)  # type: ignore[no-any-return]
 
     def thread_target(self) -> None:
         """Serve with a short poll interval: stop() waits for one (pytest-httpserver: 0.5 s)."""
@@ -202,13 +216,14 @@ class Origin:
         kernel: KernelView,
         log: ObservationLog,
         proxy_sources: frozenset[str] = frozenset(),
+        requests: RecordLog[RequestSeen] | None = None,
     ) -> None:
         self.fixture = fixture
         self.name = fixture.name
         context = (
             authority.server_context(list(fixture.hosts)) if fixture.scheme == "https" else None
         )
-        self.backend = Backend(context)
+        self.backend = Backend(context, name=fixture.name, requests=requests)
         self.backend.start()
         try:
             self._install_replies()
@@ -283,6 +298,8 @@ class Network:
         self.router = Router()
         self.kernel = kernel or KernelView()
         self.log = ObservationLog()
+        #: Every request the origins' backends received, in order (Host and path).
+        self.requests: RecordLog[RequestSeen] = RecordLog()
         self.origins: dict[str, Origin] = {}
         self.proxy = ConnectProxy(self.router, self.kernel)
         self.proxy.start()
@@ -303,6 +320,7 @@ class Network:
             self.kernel,
             self.log,
             proxy_sources=frozenset({self.proxy.source}),
+            requests=self.requests,
         )
         self.origins[fixture.name] = origin
         return origin

@@ -41,6 +41,11 @@ class Authority:
         self._ca.configure_trust(context)
         return context
 
+    def environ(self) -> dict[str, str]:
+        """What a scenario's process gets to trust this authority (its CA variables are
+        otherwise all cleared)."""
+        return {"SSL_CERT_FILE": str(self.bundle)}
+
     @contextmanager
     def trusted(self) -> Iterator[None]:
         """Make clients built inside the block trust this authority, and only it."""

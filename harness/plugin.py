@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,44 +19,33 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from harness import settings
 from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
-from harness.deadline import ENV_VAR as DEADLINE_ENV
-from harness.deadline import INI_KEY as DEADLINE_INI
-from harness.deadline import OPTION as DEADLINE_OPTION
-from harness.deadline import parse_deadline
 from harness.errors import HarnessError
-from harness.expectation import (
-    DEFAULT_IDLE_SECONDS,
-    KeepaliveExpectation,
-    parse_keepalive_idle,
-)
-from harness.expectation import ENV_VAR as IDLE_ENV
-from harness.expectation import INI_KEY as IDLE_INI
-from harness.expectation import OPTION as IDLE_OPTION
-from harness.factory import ENV_VAR as FACTORY_ENV
+from harness.expectation import DEFAULT_IDLE_SECONDS, KeepaliveExpectation
 from harness.junit import CATEGORIES_PROPERTY
+from harness.sandbox.pool import DEFAULT_IMPORT_SECONDS
 
 if TYPE_CHECKING:
     from harness.conditions import Condition
-    from harness.factory import ClientFactory
+    from harness.drive import Result, Subject
     from harness.fixtures import Fixture
     from harness.observations import ObservationLog
     from harness.origins import Network
     from harness.pki import Authority
-    from harness.scenario import Result
+    from harness.sandbox.contract import ClientFactory
+    from harness.sandbox.pool import Sandbox
 
 Drive = Callable[..., "Result"]
 
-FACTORY_OPTION = "--client-factory"
-FACTORY_INI = "harness_client_factory"
-FIXTURES_OPTION = "--harness-fixtures"
-FIXTURES_INI = "harness_fixtures"
-FIXTURES_ENV = "HARNESS_FIXTURES"
 LEAK_CHECK_OPTION = "--harness-leak-check"
 HOW_TO_NAME_A_FACTORY = (
-    f"name the client factory under test with {FACTORY_OPTION} MODULE:ATTR, the ini key "
-    f"{FACTORY_INI} ([tool.pytest.ini_options] in pyproject.toml), or {FACTORY_ENV}"
+    f"name the client factory under test with {settings.FACTORY.option} MODULE:ATTR, the ini key "
+    f"{settings.FACTORY.ini} ([tool.pytest.ini_options] in pyproject.toml), or "
+    f"{settings.FACTORY.env}"
 )
+#: What keeps the code under test from reaching the network, for the header and diagnose.
+PROTECTION = "egress refused and recorded by the socket guard in every scenario process"
 
 #: Fixtures parametrized from the origin files, and the mode switch.
 ENDPOINT_FIXTURES = (
@@ -70,19 +58,12 @@ SCENARIO_FIXTURE = "harness_scenario"
 
 FACTORY_FIXTURE = "harness_client_factory"
 
-
-@dataclass(frozen=True)
-class Setting:
-    """A value and where it came from (option, ini key, environment variable or default)."""
-
-    value: str | None
-    source: str
-
-
-_FACTORY_KEY = pytest.StashKey[Setting]()
+_FACTORY_KEY = pytest.StashKey[settings.Setting]()
 _KEEPALIVE_KEY = pytest.StashKey[tuple[KeepaliveExpectation, str]]()
 _DEADLINE_KEY = pytest.StashKey[float]()
-_LOADED_FACTORY_KEY = pytest.StashKey["ClientFactory"]()
+_IMPORT_DEADLINE_KEY = pytest.StashKey[float]()
+_SUBJECT_KEY = pytest.StashKey["Subject"]()
+_SANDBOX_KEY = pytest.StashKey["Sandbox"]()
 _FIXTURES_KEY = pytest.StashKey["list[Fixture]"]()
 _LEAKS_KEY = pytest.StashKey[Any]()
 _DATA_ERROR_KEY = pytest.StashKey[str]()
@@ -91,68 +72,59 @@ _CONDITIONS_KEY = pytest.StashKey["list[Condition]"]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("transport-harness")
-    group.addoption(
-        FACTORY_OPTION,
-        dest="harness_client_factory",
-        default=None,
-        metavar="MODULE:ATTR",
-        help=f"client factory the harness suites judge (ini {FACTORY_INI}, env {FACTORY_ENV})",
-    )
-    group.addoption(
-        IDLE_OPTION,
-        dest="harness_keepalive_idle",
-        default=None,
-        metavar="SECONDS|off",
-        help="TCP keepalive idle time non-Codex clients must arm, or 'off' to leave keepalive "
-        f"unjudged (ini {IDLE_INI}, env {IDLE_ENV}; default {DEFAULT_IDLE_SECONDS})",
-    )
+    knobs = {
+        settings.FACTORY: ("MODULE:ATTR", "client factory the harness suites judge"),
+        settings.KEEPALIVE_IDLE: (
+            "SECONDS|off",
+            "TCP keepalive idle time non-Codex clients must arm, or 'off' to leave keepalive "
+            f"unjudged (default {DEFAULT_IDLE_SECONDS})",
+        ),
+        settings.DEADLINE: (
+            "SECONDS",
+            "limit on each phase of a scenario (building the client, connecting, waiting for "
+            "the response, the factory's exit hooks), timed from outside the scenario's "
+            f"process, and on vetting the factory (default {DEFAULT_DEADLINE:g})",
+        ),
+        settings.IMPORT_DEADLINE: (
+            "SECONDS",
+            "limit on importing the factory's module in its worker process "
+            f"(default {DEFAULT_IMPORT_SECONDS:g})",
+        ),
+        settings.FIXTURES: (
+            "DIR",
+            "directory of origin files, with conditions/ beside them (default: the packaged "
+            "ones)",
+        ),
+    }
+    for knob, (metavar, text) in knobs.items():
+        group.addoption(
+            knob.option,
+            dest=knob.dest,
+            default=None,
+            metavar=metavar,
+            help=f"{text} (ini {knob.ini}, env {knob.env})",
+        )
+        parser.addini(knob.ini, text)
     group.addoption(
         LEAK_CHECK_OPTION,
         dest="harness_leak_check",
         action="store_true",
-        help="fail the session if a thread or file descriptor outlives the fixtures",
+        help="fail the session if a thread, a file descriptor or a child process outlives the "
+        "fixtures",
     )
-    group.addoption(
-        FIXTURES_OPTION,
-        dest="harness_fixtures",
-        default=None,
-        metavar="DIR",
-        help=f"directory of origin files, with conditions/ beside them (ini {FIXTURES_INI}, "
-        f"env {FIXTURES_ENV}; default: the packaged ones)",
-    )
-    group.addoption(
-        DEADLINE_OPTION,
-        dest="harness_deadline",
-        default=None,
-        metavar="SECONDS",
-        help="limit on building the client and on the call (connecting and waiting for the "
-        f"response) in a scenario, and on vetting the factory (ini {DEADLINE_INI}, "
-        f"env {DEADLINE_ENV}; default {DEFAULT_DEADLINE:g})",
-    )
-    parser.addini(FACTORY_INI, "client factory (MODULE:ATTR) the harness suites judge")
-    parser.addini(DEADLINE_INI, "limit in seconds on each phase of a harness scenario")
-    parser.addini(IDLE_INI, "keepalive idle seconds non-Codex clients must arm, or 'off'")
-    parser.addini(FIXTURES_INI, "directory of the harness's origin files")
 
 
-def _setting(config: pytest.Config, dest: str, option: str, ini: str, env: str) -> Setting:
-    """The first of option, ini key and environment variable that is set, and which it was."""
-    given = config.getoption(dest)
-    if given:
-        return Setting(str(given), option)
-    from_ini = config.getini(ini)
-    if from_ini:
-        return Setting(str(from_ini).strip(), f"ini {ini}")
-    if os.environ.get(env):
-        return Setting(os.environ[env], f"env {env}")
-    return Setting(None, "default")
+def _setting(config: pytest.Config, knob: settings.Knob) -> settings.Setting:
+    """The knob's value by the one rule (:func:`harness.settings.resolve`)."""
+    return settings.resolve(knob, config.getoption(knob.dest), config.getini(knob.ini) or None)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Validate the harness's inputs up front (cheap, reads no data). A named factory means the
-    run judges one: vet it now, so a bad one stops the run before any test, and register the
-    suites' hypothesis profiles before hypothesis loads ``--hypothesis-profile``."""
+    run judges one: vet it now (in processes of its own), so a bad one stops the run before any
+    test, and register the suites' hypothesis profiles before hypothesis loads
+    ``--hypothesis-profile``."""
     config.addinivalue_line("markers", "harness_codex: drives the ChatGPT Codex backend")
     config.addinivalue_line(
         "markers", "harness_non_codex: drives an endpoint that is not the Codex backend"
@@ -166,35 +138,34 @@ def pytest_configure(config: pytest.Config) -> None:
         "harness_categories(*names): categories a generated case reports in the JUnit "
         "property harness_categories (matrix cases report their scenario's)",
     )
-    idle = _setting(config, "harness_keepalive_idle", IDLE_OPTION, IDLE_INI, IDLE_ENV)
     try:
-        expectation = (
-            parse_keepalive_idle(idle.value, idle.source)
-            if idle.value is not None
-            else KeepaliveExpectation()
+        idle = _setting(config, settings.KEEPALIVE_IDLE)
+        config.stash[_KEEPALIVE_KEY] = (settings.keepalive(idle), idle.source)
+        config.stash[_DEADLINE_KEY] = settings.deadline(_setting(config, settings.DEADLINE))
+        config.stash[_IMPORT_DEADLINE_KEY] = settings.import_deadline(
+            _setting(config, settings.IMPORT_DEADLINE)
         )
+        factory = _setting(config, settings.FACTORY)
+        settings.factory(factory)
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from None
-    config.stash[_KEEPALIVE_KEY] = (expectation, idle.source)
-    limit = _setting(config, "harness_deadline", DEADLINE_OPTION, DEADLINE_INI, DEADLINE_ENV)
-    try:
-        deadline = (
-            DEFAULT_DEADLINE if limit.value is None else parse_deadline(limit.value, limit.source)
-        )
-    except HarnessError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    config.stash[_DEADLINE_KEY] = deadline
-    factory = _setting(config, "harness_client_factory", FACTORY_OPTION, FACTORY_INI, FACTORY_ENV)
     config.stash[_FACTORY_KEY] = factory
     if factory.value is not None:
         import harness.profiles  # noqa: F401 (registers harness-ci and harness-dev)
 
-        _factory(config)
+        _subject(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    sandbox = config.stash.get(_SANDBOX_KEY, None)
+    if sandbox is not None:
+        sandbox.close()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    """Which factory is judged, against which expectation, and where each came from; silent in
-    a run that names no factory (it cannot be running the harness's suites)."""
+    """Which factory is judged, against which expectation, and where each came from; how it
+    runs and what keeps it off the network; silent in a run that names no factory (it cannot
+    be running the harness's suites)."""
     factory = config.stash[_FACTORY_KEY]
     if factory.value is None:
         return []
@@ -202,25 +173,35 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [
         f"transport-harness: client factory {factory.value} (from {factory.source}); "
         f"{expectation.describe()} (from {source}); "
-        f"deadline {config.stash[_DEADLINE_KEY]:g}s per phase"
+        f"deadline {config.stash[_DEADLINE_KEY]:g}s per phase",
+        f"transport-harness: {_subject(config).describe()}; {PROTECTION}",
     ]
 
 
-def _factory(config: pytest.Config) -> ClientFactory:
-    """The named factory, loaded and vetted once."""
-    if _LOADED_FACTORY_KEY not in config.stash:
-        from harness.factory import load_factory, vet_factory
+def harness_sandbox_of(config: pytest.Config) -> Sandbox:
+    """The run's sandbox (workers per factory), closed when pytest unconfigures."""
+    if _SANDBOX_KEY not in config.stash:
+        from harness.sandbox.pool import Sandbox
+
+        config.stash[_SANDBOX_KEY] = Sandbox(import_seconds=config.stash[_IMPORT_DEADLINE_KEY])
+    return config.stash[_SANDBOX_KEY]
+
+
+def _subject(config: pytest.Config) -> Subject:
+    """The named factory, vetted once in processes of its own (never imported here)."""
+    if _SUBJECT_KEY not in config.stash:
+        from harness.drive import Subject, vet_factory
 
         spec = config.stash[_FACTORY_KEY].value
         if spec is None:
             raise pytest.UsageError(f"transport-harness: {HOW_TO_NAME_A_FACTORY}")
         try:
-            factory = load_factory(spec)
-            vet_factory(spec, factory, deadline=config.stash[_DEADLINE_KEY])
+            subject = Subject.of(harness_sandbox_of(config), spec.strip())
+            vet_factory(subject, deadline=config.stash[_DEADLINE_KEY])
         except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
-        config.stash[_LOADED_FACTORY_KEY] = factory
-    return config.stash[_LOADED_FACTORY_KEY]
+        config.stash[_SUBJECT_KEY] = subject
+    return config.stash[_SUBJECT_KEY]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -260,7 +241,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def harness_fixture_dir(config: pytest.Config) -> Path:
     """The origin files' directory: option, ini key, environment, else the packaged one."""
-    given = _setting(config, "harness_fixtures", FIXTURES_OPTION, FIXTURES_INI, FIXTURES_ENV)
+    given = _setting(config, settings.FIXTURES)
     if given.value is not None:
         path = Path(given.value)
         if given.source.startswith("ini") and config.inipath is not None:
@@ -373,17 +354,21 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def harness_client_factory_spec(pytestconfig: pytest.Config) -> str:
     """``MODULE:ATTR`` of the factory under test."""
-    _factory(pytestconfig)
-    spec = pytestconfig.stash[_FACTORY_KEY].value
-    assert spec is not None  # _factory raised otherwise
-    return spec
+    return _subject(pytestconfig).spec
 
 
 @pytest.fixture(scope="session")
-def harness_client_factory(pytestconfig: pytest.Config) -> ClientFactory:
+def harness_client_factory(pytestconfig: pytest.Config) -> str | ClientFactory:
     """The factory under test (``--client-factory``, ini ``harness_client_factory``, or
-    ``HARNESS_CLIENT_FACTORY``)."""
-    return _factory(pytestconfig)
+    ``HARNESS_CLIENT_FACTORY``), as ``MODULE:ATTR``. An override may return another spec or a
+    module-level function; either runs in processes of its own."""
+    return _subject(pytestconfig).spec
+
+
+@pytest.fixture(scope="session")
+def harness_sandbox(pytestconfig: pytest.Config) -> Sandbox:
+    """The workers that run the code under test, one per factory, for the whole session."""
+    return harness_sandbox_of(pytestconfig)
 
 
 @pytest.fixture(scope="session")
@@ -501,12 +486,15 @@ def harness_observations(harness_network: Network) -> ObservationLog:
 
 @pytest.fixture(scope="session")
 def harness_drive(
-    harness_network: Network, harness_client_factory: ClientFactory, harness_deadline: float
+    harness_network: Network,
+    harness_sandbox: Sandbox,
+    harness_client_factory: str | ClientFactory,
+    harness_deadline: float,
 ) -> Drive:
-    """``harness_drive(endpoint, call, async_client=False)`` runs one scenario, each phase
-    bounded by ``harness_deadline``, and returns its :class:`~harness.scenario.Result`."""
-    from harness.scenario import drive
+    """``harness_drive(endpoint, call, async_client=False, condition=..., environ=...)`` runs one
+    scenario in a process of its own, each phase bounded by ``harness_deadline``, and returns its
+    :class:`~harness.drive.Result`."""
+    from harness.drive import Subject, drive
 
-    return functools.partial(
-        drive, harness_network, harness_client_factory, deadline=harness_deadline
-    )
+    subject = Subject.of(harness_sandbox, harness_client_factory)
+    return functools.partial(drive, harness_network, subject, deadline=harness_deadline)

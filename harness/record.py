@@ -28,7 +28,7 @@ from harness import __version__
 from harness.errors import UsageInputError
 from harness.fixtures import NAME_PATTERN
 from harness.redact import REDACTED, redact_headers, redact_json, redact_text
-from harness.scenario import failure_cause
+from harness.sandbox.outcomes import failure_cause
 from harness.variants import variant_client
 
 CREDENTIAL_VARIABLES = ("HARNESS_RECORD_BEARER", "OPENAI_API_KEY")

@@ -18,7 +18,7 @@ from harness.fixtures import Fixture, FixtureError, ReportedOutcome
 from harness.observations import Observation
 from harness.origins import Network
 from harness.pki import Authority
-from harness.scenario import failure_cause
+from harness.sandbox.outcomes import failure_cause
 from harness.variants import variant_client
 
 

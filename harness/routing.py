@@ -112,6 +112,29 @@ class Router:
                 table.setdefault(self._names[address], []).append(port)
         return {name: sorted(ports) for name, ports in sorted(table.items())}
 
+    def table(self) -> dict[str, Any]:
+        """Names, addresses and rewrites as JSON data, for a scenario's process to route alike."""
+        with self._lock:
+            return {
+                "addresses": dict(self._addresses),
+                "rewrites": [
+                    [address, port, target[0], target[1]]
+                    for (address, port), target in self._rewrites.items()
+                ],
+            }
+
+    @classmethod
+    def from_table(cls, table: dict[str, Any]) -> Router:
+        """A router with the routes of :meth:`table` (refusals start empty)."""
+        router = cls()
+        router._addresses = {str(k): str(v) for k, v in dict(table.get("addresses", {})).items()}
+        router._names = {address: name for name, address in router._addresses.items()}
+        for address, port, target_host, target_port in table.get("rewrites", []):
+            target = (str(target_host), int(target_port))
+            router._rewrites[(str(address), int(port))] = target
+            router._targets.add(target)
+        return router
+
     def resolve(self, host: str | bytes) -> str:
         """The address a lookup of ``host`` answers with, or an error naming the host."""
         name = normalize_host(host)

@@ -16,59 +16,27 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness import causes
+from harness.causes import CAUSES, SUMMARIES
+from harness.drive import Result
 from harness.kernel import KeepaliveState
-from harness.scenario import (
-    DEADLINE_CAUSE,
-    FACTORY_RAISED_CAUSE,
-    FACTORY_RETURNED_CAUSE,
-    Call,
-    Result,
-)
 
-#: The assistant message every origin file's chat completion reply carries.
-CHAT_REPLY = "Hello"
-STREAM_EVENTS = ("response.created", "response.output_text.delta", "response.completed")
-
-# One name per cause. A full cause reads "<name>: <what was observed>"; summaries count the names,
-# so no name contains a colon.
-CAUSE_KEEPALIVE_OFF = "keepalive off"
-CAUSE_KEEPALIVE_IDLE = "keepalive idle mismatch"
-CAUSE_KEEPALIVE_KERNEL_DEFAULT = "keepalive kernel default idle"
-CAUSE_KEEPALIVE_RESET = "keepalive-sensitive origin"
-CAUSE_PROXY_BYPASS = "proxy bypass"
-CAUSE_UNEXPECTED_PROXY = "unexpected proxy"
-CAUSE_TLS_TRUST = "TLS trust"
-CAUSE_FACTORY_RAISED = "factory raised"
-CAUSE_DEADLINE = "deadline"
-CAUSE_EGRESS = "network egress"
-CAUSE_OTHER = "other"
-CAUSES = (
-    CAUSE_KEEPALIVE_OFF,
-    CAUSE_KEEPALIVE_IDLE,
-    CAUSE_KEEPALIVE_KERNEL_DEFAULT,
-    CAUSE_KEEPALIVE_RESET,
-    CAUSE_PROXY_BYPASS,
-    CAUSE_UNEXPECTED_PROXY,
-    CAUSE_TLS_TRUST,
-    CAUSE_FACTORY_RAISED,
-    CAUSE_DEADLINE,
-    CAUSE_EGRESS,
-    CAUSE_OTHER,
-)
-#: One line per cause, for ``diagnose --help`` and the docs.
-CAUSE_SUMMARIES = {
-    CAUSE_KEEPALIVE_OFF: "no TCP keepalive on a non-Codex connection",
-    CAUSE_KEEPALIVE_IDLE: "keepalive armed with another idle time (both numbers given)",
-    CAUSE_KEEPALIVE_KERNEL_DEFAULT: "SO_KEEPALIVE without TCP_KEEPIDLE (kernel default, 7200 s)",
-    CAUSE_KEEPALIVE_RESET: "keepalive armed on a connection the origin resets (Codex)",
-    CAUSE_PROXY_BYPASS: "a direct connection although a proxy variable names a proxy",
-    CAUSE_UNEXPECTED_PROXY: "sent to the proxy although the scheme or NO_PROXY says direct",
-    CAUSE_TLS_TRUST: "the client does not trust the session CA (SSL_CERT_FILE)",
-    CAUSE_FACTORY_RAISED: "the factory raised building this client",
-    CAUSE_DEADLINE: "a phase of the scenario took longer than its limit",
-    CAUSE_EGRESS: "the code under test looked up or connected to something off the machine",
-    CAUSE_OTHER: "anything else (the first problem is quoted)",
-}
+# The names verdicts use, from the one vocabulary (harness.causes).
+CAUSE_KEEPALIVE_OFF = causes.KEEPALIVE_OFF
+CAUSE_KEEPALIVE_IDLE = causes.KEEPALIVE_IDLE
+CAUSE_KEEPALIVE_KERNEL_DEFAULT = causes.KEEPALIVE_KERNEL_DEFAULT
+CAUSE_KEEPALIVE_RESET = causes.KEEPALIVE_RESET
+CAUSE_PROXY_BYPASS = causes.PROXY_BYPASS
+CAUSE_UNEXPECTED_PROXY = causes.UNEXPECTED_PROXY
+CAUSE_WRONG_HOST = causes.WRONG_HOST
+CAUSE_WRONG_PATH = causes.WRONG_PATH
+CAUSE_TLS_TRUST = causes.TLS_TRUST
+CAUSE_FACTORY_RAISED = causes.FACTORY_RAISED
+CAUSE_DEADLINE = causes.DEADLINE
+CAUSE_EGRESS = causes.EGRESS
+CAUSE_OTHER = causes.OTHER
+CAUSE_SUMMARIES = SUMMARIES
+__all__ = ["CAUSES", "Expectation", "Verdict", "judge"]
 
 #: Where Linux keeps the idle time of a socket that set SO_KEEPALIVE but no TCP_KEEPIDLE.
 KERNEL_IDLE_FILE = Path("/proc/sys/net/ipv4/tcp_keepalive_time")
@@ -85,12 +53,18 @@ def kernel_default_idle() -> int | None:
 
 @dataclass(frozen=True)
 class Expectation:
-    """What a scenario should show. ``keepalive_idle`` None: keepalive is not judged."""
+    """Everything a scenario must show. ``keepalive_idle`` None: keepalive is not judged;
+    ``body``/``events`` None: not compared. The request must name ``host`` (SNI and Host) and
+    lie under ``base_path``."""
 
     codex: bool
     keepalive_idle: int | None
-    reply: tuple[int, Any] | None = None
     via_proxy: bool = False
+    status: int = 200
+    body: Any = None
+    events: tuple[str, ...] | None = None
+    host: str = ""
+    base_path: str = "/"
 
 
 @dataclass(frozen=True)
@@ -129,39 +103,63 @@ def _keepalive_problem(state: KeepaliveState, idle: int) -> str | None:
     return None
 
 
-def judge(result: Result, expect: Expectation) -> Verdict:
+def _reply_problem(result: Result, expect: Expectation) -> str | None:
     outcome = result.outcome
+    if not outcome.reached:
+        return f"the client got no HTTP response ({outcome.cause})"
+    if expect.events is not None:
+        if outcome.status != expect.status or outcome.events != expect.events:
+            return f"expected the SSE events {' '.join(expect.events)}"
+        return None
+    if expect.body is not None and (outcome.status, outcome.body) != (expect.status, expect.body):
+        if outcome.status == expect.status:
+            return f"expected the reply {expect.body!r}"
+        return f"expected the recorded reply {expect.status} {expect.body!r}"
+    if outcome.status != expect.status:
+        return f"expected {expect.status}, got {outcome.status}"
+    return None
+
+
+def _under(path: str, base: str) -> bool:
+    segments = [s for s in path.split("/") if s]
+    prefix = [s for s in base.split("/") if s]
+    return segments[: len(prefix)] == prefix
+
+
+def _destination(result: Result, expect: Expectation) -> Verdict | None:
+    """SNI and Host must name the endpoint's host, and each path lie under its base path."""
+    host = expect.host
+    for observation in result.observations:
+        if observation.sni is not None and observation.sni.rstrip(".").lower() != host:
+            return failed(CAUSE_WRONG_HOST, f"the TLS handshake named {observation.sni!r}, expected {host!r}")
+    for request in result.requests:
+        named = urlsplit(f"//{request.host}").hostname or ""
+        if named.rstrip(".").lower() != host:
+            return failed(CAUSE_WRONG_HOST, f"{request.method} {request.path} carried Host {request.host!r}, expected {host!r}")
+        if not _under(request.path, expect.base_path):
+            return failed(
+                CAUSE_WRONG_PATH,
+                f"{request.method} {request.path} is not under the endpoint's base path "
+                f"{expect.base_path!r}",
+            )
+    return None
+
+
+def judge(result: Result, expect: Expectation) -> Verdict:
     if result.egress:  # a failure even when the code under test caught the error and carried on
         refused = "; ".join(result.egress)
         return failed(
             CAUSE_EGRESS, refused, f"the code under test tried to leave the machine: {refused}"
         )
-    if outcome.cause == DEADLINE_CAUSE:
-        return failed(CAUSE_DEADLINE, outcome.error or "a phase ran past its limit")
-    if outcome.cause == FACTORY_RAISED_CAUSE:
-        return failed(
-            CAUSE_FACTORY_RAISED,
-            outcome.error or "",
-            f"the client factory raised {outcome.error} building the client",
-        )
-    if outcome.cause == FACTORY_RETURNED_CAUSE:
-        return failed(CAUSE_OTHER, outcome.error or "the client factory returned no client")
+    if result.fault is not None:
+        return failed(result.fault.cause, result.fault.detail)
     problems: list[str] = []
-    host = (urlsplit(result.endpoint.base_url).hostname or "").lower()
+    host = expect.host
     tunnels = [t for t in result.tunnels if t.host.lower() == host]
     direct = [o for o in result.observations if o.direct]
-    if not outcome.reached:
-        problems.append(f"the client got no HTTP response ({outcome.cause})")
-    elif expect.codex and result.call is Call.REPORT and expect.reply is not None:
-        if (outcome.status, outcome.body) != expect.reply:
-            problems.append(f"expected the recorded reply {expect.reply[0]} {expect.reply[1]!r}")
-    elif expect.codex and result.call is Call.STREAM:
-        if outcome.events != STREAM_EVENTS:
-            problems.append(f"expected the SSE events {' '.join(STREAM_EVENTS)}")
-    elif outcome.status != 200:
-        problems.append(f"expected 200, got {outcome.status}")
-    elif result.call is Call.CHAT and outcome.body != CHAT_REPLY:
-        problems.append(f"expected the chat reply {CHAT_REPLY!r}")
+    reply = _reply_problem(result, expect)
+    if reply is not None:
+        problems.append(reply)
     if not result.observations:
         problems.append("no connection reached the origin")
     if expect.via_proxy:
@@ -182,8 +180,11 @@ def judge(result: Result, expect: Expectation) -> Verdict:
             if problem is not None:
                 problems.append(problem)
                 wrong_keepalive.append(observation.keepalive)
+    destination = _destination(result, expect)
     if not problems:
-        return Verdict(True, (), None)
+        return destination or Verdict(True, (), None)
+    if destination is not None and reply is None:
+        return destination
     kind, detail = _cause(result, expect, problems, wrong_keepalive)
     return Verdict(False, tuple(problems), f"{kind}: {detail}", kind)
 

@@ -85,8 +85,8 @@ def test_unloadable_factory_is_exit_2(capsys: pytest.CaptureFixture[str]) -> Non
         (["--keepalive-idle", "0"], "", "--keepalive-idle"),
         (["--keepalive-idle", "-5"], "", "--keepalive-idle"),
         (["--keepalive-idle", "abc"], "", "--keepalive-idle"),
-        ([], "abc", ENV_VAR),
-        ([], "0", ENV_VAR),
+        ([], "abc", f"env {ENV_VAR}"),
+        ([], "0", f"env {ENV_VAR}"),
     ],
 )
 def test_invalid_keepalive_idle_is_one_usage_error(
@@ -108,7 +108,7 @@ def test_keepalive_expectation_sources(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV_VAR, raising=False)
     assert keepalive_expectation(None) == (KeepaliveExpectation(30), "default")
     monkeypatch.setenv(ENV_VAR, "off")
-    assert keepalive_expectation(None) == (KeepaliveExpectation(None), ENV_VAR)
+    assert keepalive_expectation(None) == (KeepaliveExpectation(None), f"env {ENV_VAR}")
     assert keepalive_expectation("60") == (KeepaliveExpectation(60), "--keepalive-idle")
 
 
@@ -169,7 +169,7 @@ def test_diagnose_reference_exit_0_with_json_and_the_expectation_in_force(
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["ok"] is True
-    assert report["keepalive"] == {"judged": False, "idle_seconds": None, "source": ENV_VAR}
+    assert report["keepalive"] == {"judged": False, "idle_seconds": None, "source": f"env {ENV_VAR}"}
 
 
 # Signals.

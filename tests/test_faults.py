@@ -24,7 +24,7 @@ from harness.faults import FaultRules, RuleError
 from harness.fixtures import FIXTURE_DIR, load_fixture
 from harness.origins import Network
 from harness.pki import Authority
-from harness.scenario import Outcome, classify, failure_cause
+from harness.sandbox.outcomes import Outcome, classify, failure_cause
 
 Inject = Callable[..., AbstractContextManager[None]]
 URL = "https://api.openai.com/v1"

@@ -7,25 +7,35 @@ verdict rules that rely on it (see harness/verdicts.py) and the README.
 
 from __future__ import annotations
 
-import httpx
+import functools
+from collections.abc import Callable
 
+import httpx
+import pytest
+
+from harness.drive import Result, Subject, drive
 from harness.fixtures import Endpoint
 from harness.origins import Network
 from harness.proxy_rules import expected_route
-from harness.scenario import Call, drive
+from harness.sandbox.calls import Call
+from harness.sandbox.pool import Sandbox
 from harness.targets import reference
 
 OPENAI = Endpoint("openai", "https://api.openai.com/v1", codex=False, origin="api-openai")
 
 
-def test_keepalive_socket_options_do_not_reach_proxy_tunnels(harness_network: Network) -> None:
+@pytest.fixture(scope="module")
+def run(harness_network: Network, harness_sandbox: Sandbox) -> Callable[..., Result]:
+    """A scenario driven with the reference factory, whatever factory the run judges."""
+    return functools.partial(drive, harness_network, Subject.of(harness_sandbox, reference.factory))
+
+
+def test_keepalive_socket_options_do_not_reach_proxy_tunnels(harness_network: Network, run: Callable[..., Result]) -> None:
     """httpcore's HTTPProxy does not pass socket_options to its tunnel connections: a keepalive
     client behind HTTPS_PROXY has no keepalive on its socket, although it does go direct."""
-    direct = drive(harness_network, reference.factory, OPENAI, Call.MODELS)
+    direct = run(OPENAI, Call.MODELS)
     assert [o.keepalive.armed for o in direct.observations] == [True]
-    proxied = drive(
-        harness_network,
-        reference.factory,
+    proxied = run(
         OPENAI,
         Call.MODELS,
         environ={"HTTPS_PROXY": harness_network.proxy.url},
@@ -34,18 +44,18 @@ def test_keepalive_socket_options_do_not_reach_proxy_tunnels(harness_network: Ne
     assert [t.keepalive.armed for t in proxied.tunnels] == [False], httpx.__version__
 
 
-def test_star_inside_no_proxy_list_is_a_wildcard_for_httpx_only(harness_network: Network) -> None:
+def test_star_inside_no_proxy_list_is_a_wildcard_for_httpx_only(harness_network: Network, run: Callable[..., Result]) -> None:
     """``NO_PROXY="a.example,*"``: httpx bypasses the proxy for every host, urllib.request's
     rules (which the reference keepalive client follows) do not. Only a lone ``*`` agrees."""
     environ = {"HTTPS_PROXY": harness_network.proxy.url, "NO_PROXY": "a.example,*"}
     codex = Endpoint("openai-codex", "https://chatgpt.com/backend-api/codex", True, "chatgpt-codex")
-    sdk_default = drive(harness_network, reference.factory, codex, Call.REPORT, environ=environ)
-    keepalive = drive(harness_network, reference.factory, OPENAI, Call.MODELS, environ=environ)
+    sdk_default = run(codex, Call.REPORT, environ=environ)
+    keepalive = run(OPENAI, Call.MODELS, environ=environ)
     assert [o.direct for o in sdk_default.observations] == [True]
     assert [o.direct for o in keepalive.observations] == [False]
 
 
-def test_port_entry_in_no_proxy_exempts_nothing(harness_network: Network) -> None:
+def test_port_entry_in_no_proxy_exempts_nothing(harness_network: Network, run: Callable[..., Result]) -> None:
     """``NO_PROXY="host:443"`` exempts nothing for urllib.request's rules (the reference keepalive
     client: it compares the entry with the bare host name) nor for httpx (the SDK default), so
     the proxy rules the verdicts use (harness/proxy_rules.py) read entries as host names only."""
@@ -53,9 +63,9 @@ def test_port_entry_in_no_proxy_exempts_nothing(harness_network: Network) -> Non
     codex = Endpoint("openai-codex", "https://chatgpt.com/backend-api/codex", True, "chatgpt-codex")
     sdk_env = {"HTTPS_PROXY": proxy, "NO_PROXY": "chatgpt.com:443"}
     keepalive_env = {"HTTPS_PROXY": proxy, "NO_PROXY": "api.openai.com:443"}
-    sdk_default = drive(harness_network, reference.factory, codex, Call.REPORT, environ=sdk_env)
-    keepalive = drive(
-        harness_network, reference.factory, OPENAI, Call.MODELS, environ=keepalive_env
+    sdk_default = run(codex, Call.REPORT, environ=sdk_env)
+    keepalive = run(
+        OPENAI, Call.MODELS, environ=keepalive_env
     )
     assert [o.direct for o in keepalive.observations] == [False], "urllib: via the proxy"
     assert [o.direct for o in sdk_default.observations] == [False], httpx.__version__

@@ -17,7 +17,7 @@ from harness.origins import Network
 from harness.record import CREDENTIAL_VARIABLES, record
 from harness.redact import REDACTED, find_credentials, redact_headers, redact_json
 from harness.repro import run_repro
-from harness.scenario import REPORT_PAYLOAD
+from harness.sandbox.calls import REPORT_PAYLOAD
 
 SECRET = "sk-harnesstest0123456789abcdefSECRET"
 URL = "https://chatgpt.com/backend-api/codex/responses"

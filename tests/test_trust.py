@@ -12,7 +12,7 @@ from harness.environ import CA_VARIABLES, scoped_environ
 from harness.fixtures import Endpoint
 from harness.origins import Network
 from harness.pki import Authority
-from harness.scenario import failure_cause
+from harness.sandbox.outcomes import failure_cause
 
 
 def test_scoped_environ_restores_set_and_unset(monkeypatch: pytest.MonkeyPatch) -> None:

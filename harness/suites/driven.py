@@ -21,7 +21,8 @@ import pytest
 from harness.conditions import DIRECT, Condition
 from harness.fixtures import Endpoint
 from harness.origins import Network
-from harness.scenario import Call, Result
+from harness.drive import Result
+from harness.sandbox.calls import Call
 
 PROPERTY = "harness_scenario"
 _RUNNING = pytest.StashKey["pytest.Item | None"]()

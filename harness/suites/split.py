@@ -35,7 +35,8 @@ from harness.matrix import (
 )
 from harness.origins import Network
 from harness.profiles import suite_settings
-from harness.scenario import Call, Result
+from harness.drive import Result
+from harness.sandbox.calls import Call
 from harness.spellings import (
     codex_base_urls,
     codex_providers,

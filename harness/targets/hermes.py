@@ -46,7 +46,6 @@ from typing import Any
 import openai
 
 from harness.environ import scoped_environ
-from harness.errors import HarnessError
 from harness.targets.hermes_paths import Kind, Path, client_kind
 
 DISTRIBUTION = "hermes-agent"
@@ -73,10 +72,6 @@ except importlib.metadata.PackageNotFoundError:
         f"harness.targets.hermes judges the installed {DISTRIBUTION} package, which is not "
         f"installed: pip install {DISTRIBUTION}"
     ) from None
-
-
-class HermesUnavailable(HarnessError, RuntimeError):
-    """The installed release built nothing, or something unexpected, for what was asked."""
 
 
 class NotBuiltByHermes(unittest.SkipTest):
@@ -142,17 +137,6 @@ def _hermes() -> _Hermes:
     return _Hermes(run_agent.AIAgent, auxiliary_client.resolve_provider_client)
 
 
-def _checked(client: Any, expected: type[Any], what: str) -> Any:
-    if client is None:
-        raise HermesUnavailable(f"{DISTRIBUTION} {VERSION} built no client for {what}")
-    if not isinstance(client, expected):
-        raise HermesUnavailable(
-            f"{DISTRIBUTION} {VERSION} built {type(client).__name__}, not "
-            f"{expected.__module__}.{expected.__name__}, for {what}"
-        )
-    return client
-
-
 def agent(
     provider: str, base_url: str, api_key: str, *, async_client: bool = False
 ) -> openai.OpenAI | openai.AsyncOpenAI:
@@ -181,7 +165,7 @@ def agent(
             skip_context_files=True,
             skip_memory=True,
         )
-    return _checked(built.client, openai.OpenAI, what)  # type: ignore[no-any-return]
+    return built.client  # type: ignore[no-any-return]  # the contract checks what it is
 
 
 def auxiliary(
@@ -192,7 +176,6 @@ def auxiliary(
     resolve = _hermes().resolve_provider_client
     expected = openai.AsyncOpenAI if async_client else openai.OpenAI
     if client_kind(Path.AUXILIARY, provider, base_url) is Kind.CODEX_OAUTH:
-        what = f"the Codex OAuth provider (async={async_client})"
         with _in_home():
             if async_client:
                 client, _model = resolve("openai-codex", model=CODEX_MODEL, async_mode=True)
@@ -205,8 +188,7 @@ def auxiliary(
                 f"{type(client).__name__}, which runs the sync Codex OAuth client in a worker "
                 "thread (judged by the sync auxiliary Codex cases)"
             )
-        return _checked(client, expected, what)  # type: ignore[no-any-return]
-    what = f"a custom endpoint at {base_url} (async={async_client})"
+        return client  # type: ignore[no-any-return]
     with _in_home():
         client, _model = resolve(
             "custom",
@@ -215,8 +197,12 @@ def auxiliary(
             explicit_base_url=base_url,
             explicit_api_key=api_key,
         )
-    return _checked(client, expected, what)  # type: ignore[no-any-return]
+    return client  # type: ignore[no-any-return]
 
 
 #: The main agent's path, under the name earlier commands use.
 factory = agent
+
+# Imported with this module, so a worker process imports Hermes once and every scenario's process
+# starts with it in memory instead of importing it again.
+_hermes()

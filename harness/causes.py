@@ -1,0 +1,60 @@
+"""The one vocabulary of failure causes: what the drive path detects and what verdicts name.
+
+A full cause reads ``"<name>: <what was observed>"``; summaries count the names, so no name
+contains a colon. The drive path reports what it detected itself (a breached deadline, a factory
+that raised or ended its process, egress, a process that outlived its case) as a :class:`Fault`
+carrying one of these names, and :mod:`harness.verdicts` adds the ones it reads off the wire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KEEPALIVE_OFF = "keepalive off"
+KEEPALIVE_IDLE = "keepalive idle mismatch"
+KEEPALIVE_KERNEL_DEFAULT = "keepalive kernel default idle"
+KEEPALIVE_RESET = "keepalive-sensitive origin"
+PROXY_BYPASS = "proxy bypass"
+UNEXPECTED_PROXY = "unexpected proxy"
+WRONG_HOST = "wrong host"
+WRONG_PATH = "wrong path"
+TLS_TRUST = "TLS trust"
+FACTORY_RAISED = "factory raised"
+FACTORY_RETURNED = "factory returned no client"
+FACTORY_ENDED = "process ended"
+OUTLIVED = "process outlived its case"
+DEADLINE = "deadline"
+EGRESS = "network egress"
+OTHER = "other"
+
+#: One line per cause, for ``diagnose --help`` and the docs.
+SUMMARIES = {
+    KEEPALIVE_OFF: "no TCP keepalive on a non-Codex connection",
+    KEEPALIVE_IDLE: "keepalive armed with another idle time (both numbers given)",
+    KEEPALIVE_KERNEL_DEFAULT: "SO_KEEPALIVE without TCP_KEEPIDLE (kernel default, 7200 s)",
+    KEEPALIVE_RESET: "keepalive armed on a connection the origin resets (Codex)",
+    PROXY_BYPASS: "a direct connection although a proxy variable names a proxy",
+    UNEXPECTED_PROXY: "sent to the proxy although the scheme or NO_PROXY says direct",
+    WRONG_HOST: "SNI or Host named another host than the endpoint's",
+    WRONG_PATH: "a request path outside the endpoint's base path",
+    TLS_TRUST: "the client does not trust the session CA (SSL_CERT_FILE)",
+    FACTORY_RAISED: "the factory raised building this client",
+    FACTORY_RETURNED: "the factory returned something other than an OpenAI client",
+    FACTORY_ENDED: "the scenario's process ended (exit, signal, crash) before it reported",
+    OUTLIVED: "a process the scenario started was still running when it ended",
+    DEADLINE: "a phase of the scenario took longer than its limit",
+    EGRESS: "the code under test looked up or connected to something off the machine",
+    OTHER: "anything else (the first problem is quoted)",
+}
+CAUSES = tuple(SUMMARIES)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A failure the drive path detected itself: ``cause`` is one of :data:`CAUSES`."""
+
+    cause: str
+    detail: str
+
+    def describe(self) -> str:
+        return f"{self.cause}: {self.detail}"

@@ -1,0 +1,116 @@
+"""One scenario's process: forked from the worker, it builds the client and makes the call.
+
+Before the factory runs, the process gets the scenario's environment (the worker's clean one plus
+exactly the job's variables), default signal handlers, no exit hooks of the worker's, its own
+output file, and the egress guard (the router, with the network's routes), which stays in place
+through the factory's threads and exit hooks until the process ends. The harness never closes the
+client: the process's exit does. Nothing here returns; the process ends with ``os._exit``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import os
+import signal
+import sys
+import unittest
+from typing import Any, NoReturn
+
+from harness.routing import Router
+from harness.sandbox.calls import Call, async_call, sync_call
+from harness.sandbox.contract import ClientFactory, ContractBroken, build_client
+from harness.sandbox.processes import become_subreaper
+from harness.sandbox.wire import (
+    BROKEN,
+    BUILD,
+    BUILT,
+    CALL,
+    DONE,
+    OUTCOME,
+    PHASE,
+    SKIP,
+    Job,
+    write_message,
+)
+
+
+def _settle(output_fd: int, base_environ: dict[str, str], job: Job) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    os.close(output_fd)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for signum in (signal.SIGTERM, signal.SIGALRM, signal.SIGCHLD, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    atexit._clear()  # the worker's own hooks run when the worker exits, not here
+    become_subreaper()
+    os.environ.clear()
+    os.environ.update(base_environ)
+    os.environ.update(job.environ)
+
+
+def _build_and_call(factory: ClientFactory, job: Job, router: Router, report: int) -> None:
+    write_message(report, {PHASE: BUILD})
+    try:
+        client = build_client(
+            factory, job.provider, job.base_url, job.api_key, async_client=job.async_client
+        )
+    except unittest.SkipTest as exc:
+        write_message(report, {SKIP: str(exc), "refusals": router.refusals()})
+        return
+    except ContractBroken as exc:
+        broken = {"kind": exc.broken.kind, "detail": exc.broken.detail}
+        write_message(report, {BROKEN: broken, "refusals": router.refusals()})
+        return
+    if job.call is None:
+        write_message(report, {BUILT: type(client).__name__, "refusals": router.refusals()})
+        return
+    write_message(report, {PHASE: CALL})
+    call = Call(job.call)
+    client = client.with_options(max_retries=0)
+    if job.async_client:
+        outcome = asyncio.run(_async(client, call))
+    else:
+        outcome = sync_call(client, call)
+    write_message(report, {OUTCOME: outcome.as_json(), "refusals": router.refusals()})
+
+
+async def _async(client: Any, call: Call) -> Any:
+    return await async_call(client, call)
+
+
+def run(
+    job: Job,
+    report: int,
+    output_fd: int,
+    factory: ClientFactory,
+    base_environ: dict[str, str],
+) -> NoReturn:
+    """Run ``job`` and end the process: exit code 0 after ``done``; a factory that exits or
+    raises ``SystemExit`` ends it with its own code, before ``done``, as it would any program."""
+    code = 0
+    try:
+        _settle(output_fd, base_environ, job)
+        router = Router.from_table(job.routes)
+        guard = router.active()
+        guard.__enter__()  # never left: the guard lives as long as the process
+        try:
+            _build_and_call(factory, job, router, report)
+        finally:
+            atexit._run_exitfuncs()  # the factory's exit hooks, still guarded
+        write_message(report, {DONE: True, "refusals": router.refusals()})
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 70  # EX_SOFTWARE: the harness's side of the child failed
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)

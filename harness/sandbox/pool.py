@@ -1,0 +1,306 @@
+"""The judge's side of the sandbox: workers per factory, one job at a time, the judge's clock.
+
+:meth:`Sandbox.run` sends a job to the factory's worker and reads the child's messages with its
+own deadline per phase (building the client, the call, the exit hooks); on a breach it asks the
+worker to kill the child's whole tree and reports the phase, whatever the factory does with
+signals, threads or C code. A child that ends before it reported is reported as such, with how it
+ended. Nothing here uses signals or threads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from harness.environ import clean_environ
+from harness.sandbox.contract import FactoryError, split_spec
+from harness.sandbox.outcomes import Outcome
+from harness.sandbox.wire import (
+    BROKEN,
+    BUILD,
+    BUILT,
+    CALL,
+    DONE,
+    EXIT,
+    OUTCOME,
+    PHASE,
+    SKIP,
+    Job,
+)
+
+DEFAULT_IMPORT_SECONDS = 120.0
+#: How long the worker may take to end a killed tree and say so, before it is itself killed.
+KILL_WAIT_SECONDS = 5.0
+QUIT_WAIT_SECONDS = 5.0
+OUTPUT_TAIL_BYTES = 1500
+#: The phase after the outcome: the child runs the factory's exit hooks, then exits.
+EXITING = "exit hooks"
+
+
+class WorkerFailed(RuntimeError):
+    """The worker itself died or stopped answering: a bug in the harness or the machine."""
+
+
+@dataclass
+class Ran:
+    """Everything one child reported, and how it ended."""
+
+    phase: str | None = None  # the last phase the child reported starting
+    outcome: Outcome | None = None
+    skip: str | None = None
+    broken: tuple[str, str] | None = None  # (kind, detail) of a broken contract
+    built: str | None = None
+    done: bool = False
+    refusals: tuple[str, ...] = ()
+    breached: str | None = None  # the phase that ran past the deadline
+    exit_code: int | None = None
+    exit_signal: int | None = None
+    leftovers: tuple[str, ...] = ()
+    output: str = ""
+    seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)
+    timeline: list[tuple[float, str]] = field(default_factory=list)
+
+    @property
+    def reported(self) -> bool:
+        """The child said what happened (an outcome, a skip, a broken contract or a build)."""
+        return any(x is not None for x in (self.outcome, self.skip, self.broken, self.built))
+
+    def how_it_ended(self) -> str:
+        if self.exit_signal is not None:
+            return f"killed by {signal.Signals(self.exit_signal).name}"
+        return f"exit code {self.exit_code}"
+
+
+class _Lines:
+    """JSON lines from a pipe, each read with a bound."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = b""
+
+    def next(self, timeout: float | None) -> dict[str, Any] | None | bool:
+        """A message; None when ``timeout`` passed first; False at end of file."""
+        ends_at = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = None if ends_at is None else max(ends_at - time.monotonic(), 0.0)
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if not ready:
+                return None
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                return False
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        try:
+            message = json.loads(line)
+        except ValueError:
+            return {}  # not ours (a descendant wrote to the pipe): ignored
+        return message if isinstance(message, dict) else {}
+
+
+class Worker:
+    """One warm worker process for one factory spec."""
+
+    def __init__(self, spec: str, *, preload: bool, import_seconds: float) -> None:
+        self.spec = spec
+        self.preload = preload
+        self.threads: list[str] = []
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.control = ours
+        self.log: IO[bytes] = tempfile.TemporaryFile(prefix="harness-worker-")
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "harness.sandbox.worker", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                env=clean_environ(os.environ),
+                stdin=subprocess.DEVNULL,
+                stdout=self.log,
+                stderr=self.log,
+                start_new_session=True,
+            )
+        except BaseException:
+            ours.close()
+            self.log.close()
+            raise
+        finally:
+            theirs.close()
+        try:
+            self._handshake(import_seconds)
+        except BaseException:
+            self.close()
+            raise
+
+    def _handshake(self, import_seconds: float) -> None:
+        hello = {"spec": self.spec, "sys_path": sys.path, "preload": self.preload}
+        self.control.send(json.dumps(hello).encode())
+        ready, _, _ = select.select([self.control], [], [], import_seconds)
+        if not ready:
+            module, _ = split_spec(self.spec)
+            raise FactoryError(
+                f"client factory {self.spec!r}: importing {module} took over "
+                f"{import_seconds:g} s (--harness-import-deadline)"
+            )
+        message = self.control.recv(1 << 20)
+        if not message:
+            raise WorkerFailed(f"the worker for {self.spec} ended at start: {self.tail()}")
+        answer = json.loads(message)
+        self.threads = list(answer.get("threads", []))
+        if answer.get("error"):
+            raise FactoryError(answer["error"])
+        if not answer.get("ready"):
+            raise _ImportStartsThreads(self.threads)
+
+    def tail(self) -> str:
+        self.log.seek(0)
+        return self.log.read()[-OUTPUT_TAIL_BYTES:].decode(errors="replace").strip()
+
+    def run(self, job: Job, deadline: float) -> Ran:
+        """Run ``job`` in a fresh child; each phase gets ``deadline`` seconds."""
+        if self.process.poll() is not None:
+            raise WorkerFailed(f"the worker for {self.spec} has ended: {self.tail()}")
+        read_end, write_end = os.pipe()
+        output = tempfile.TemporaryFile(prefix="harness-child-")
+        ran = Ran()
+        started = time.monotonic()
+        try:
+            try:
+                socket.send_fds(self.control, [job.encode()], [write_end, output.fileno()])
+            finally:
+                os.close(write_end)
+            self._follow(_Lines(read_end), ran, deadline, started)
+        finally:
+            os.close(read_end)
+            output.seek(0)
+            ran.output = output.read()[-OUTPUT_TAIL_BYTES:].decode(errors="replace").strip()
+            output.close()
+        ran.seconds = time.monotonic() - started
+        return ran
+
+    def _follow(self, lines: _Lines, ran: Ran, deadline: float, started: float) -> None:
+        phase, phase_started = BUILD, started
+        ran.phase = BUILD
+        while True:
+            if phase is None:
+                timeout = KILL_WAIT_SECONDS
+            else:
+                timeout = max(phase_started + deadline - time.monotonic(), 0.0)
+            message = lines.next(timeout)
+            if message is False:
+                raise WorkerFailed(f"the worker for {self.spec} died: {self.tail()}")
+            if message is None:
+                if phase is None:
+                    self.process.kill()
+                    raise WorkerFailed(f"the worker for {self.spec} did not end a child in time")
+                ran.breached = phase
+                self.control.send(b'{"op": "kill"}')
+                phase = None
+                continue
+            now = time.monotonic()
+            ran.timeline.append((round((now - started) * 1000, 2), next(iter(message), "")))
+            if PHASE in message:
+                ran.phases[ran.phase or BUILD] = now - phase_started
+                phase = ran.phase = str(message[PHASE])
+                phase_started = now
+            if "refusals" in message:
+                ran.refusals = tuple(str(r) for r in message["refusals"])
+            if OUTCOME in message:
+                ran.outcome = Outcome.from_json(message[OUTCOME])
+            if SKIP in message:
+                ran.skip = str(message[SKIP])
+            if BROKEN in message:
+                ran.broken = (str(message[BROKEN]["kind"]), str(message[BROKEN]["detail"]))
+            if BUILT in message:
+                ran.built = str(message[BUILT])
+            if ran.reported and ran.phase != EXITING and not ran.done and phase is not None:
+                ran.phases[ran.phase or BUILD] = now - phase_started
+                phase = ran.phase = EXITING
+                phase_started = now
+            if DONE in message:
+                ran.done = True
+                phase = None
+            if EXIT in message:
+                ended = message[EXIT]
+                ran.exit_code = ended.get("code")
+                ran.exit_signal = ended.get("signal")
+                ran.leftovers = tuple(str(x) for x in message.get("leftovers", []))
+                return
+
+    def close(self) -> None:
+        try:
+            if self.process.poll() is None:
+                try:
+                    self.control.send(b'{"op": "quit"}')
+                except OSError:
+                    pass
+                try:
+                    self.process.wait(QUIT_WAIT_SECONDS)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(QUIT_WAIT_SECONDS)
+        finally:
+            self.control.close()
+            self.log.close()
+
+
+class _ImportStartsThreads(Exception):
+    def __init__(self, threads: list[str]) -> None:
+        super().__init__(", ".join(threads))
+        self.threads = threads
+
+
+class Sandbox:
+    """Workers by factory spec, started on first use and closed together."""
+
+    def __init__(self, *, import_seconds: float = DEFAULT_IMPORT_SECONDS) -> None:
+        self.import_seconds = import_seconds
+        self._workers: dict[str, Worker] = {}
+
+    def worker(self, spec: str) -> Worker:
+        found = self._workers.get(spec)
+        if found is not None and found.process.poll() is None:
+            return found
+        if found is not None:
+            found.close()
+        try:
+            worker = Worker(spec, preload=True, import_seconds=self.import_seconds)
+        except _ImportStartsThreads as exc:
+            worker = Worker(spec, preload=False, import_seconds=self.import_seconds)
+            worker.threads = exc.threads
+        self._workers[spec] = worker
+        return worker
+
+    def describe(self, spec: str) -> str:
+        """How the factory's scenarios run, for the pytest header and ``diagnose``."""
+        worker = self._workers.get(spec)
+        if worker is not None and not worker.preload:
+            return (
+                "each scenario in a process of its own; the factory's module is imported in "
+                f"every one (importing it starts threads: {', '.join(worker.threads)})"
+            )
+        return "each scenario in a process of its own, forked from a warm worker"
+
+    def run(self, spec: str, job: Job, deadline: float) -> Ran:
+        return self.worker(spec).run(job, deadline)
+
+    def close(self) -> None:
+        workers, self._workers = list(self._workers.values()), {}
+        for worker in workers:
+            worker.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+

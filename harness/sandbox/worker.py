@@ -1,0 +1,186 @@
+"""The warm worker: imports the SDK and the factory's module once, then forks a child per job.
+
+Started by the judge as ``python -m harness.sandbox.worker FD`` in a session of its own (a
+terminal's Ctrl-C reaches the judge, which ends the work in order), with a clean environment.
+It stays single-threaded so that forking is safe; if importing the factory's module starts
+threads, it says so and the judge starts a cold worker instead, whose children import the module
+themselves. While a child runs, the worker waits on the child (a pidfd) and on the control socket
+(a ``kill`` from the judge's clock); once the child has ended it ends every process left below
+itself (orphans are reparented to it, a subreaper), names them, and writes the ``exit`` message.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from harness.sandbox import child, processes
+from harness.sandbox.contract import ClientFactory, FactoryError, load_factory
+from harness.sandbox.wire import EXIT, Job, write_message
+
+MAX_DATAGRAM = 1 << 20
+#: A killed tree that still has live processes after this long is reported as it stands.
+KILL_SETTLE_SECONDS = 2.0
+
+
+def _warm_sdk() -> None:
+    """Run every call a scenario makes once, against an in-memory transport, so children skip
+    the SDK's lazy set-up (platform headers, response models, the stream parser). Not through
+    the factory: a library's own caches must start empty in every child."""
+    import asyncio
+
+    import httpx
+    import openai
+
+    from harness.sandbox.calls import Call, async_call, sync_call
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/models"):
+            return httpx.Response(200, json={"object": "list", "data": []})
+        if path.endswith("/chat/completions"):
+            choice = {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "x"}}
+            return httpx.Response(200, json={"id": "w", "object": "chat.completion", "created": 0, "model": "w", "choices": [choice]})
+        events = "".join(
+            f"event: {kind}\ndata: {{\"type\": \"{kind}\", \"sequence_number\": 0}}\n\n"
+            for kind in ("response.created", "response.completed")
+        )
+        return httpx.Response(200, text=events, headers={"content-type": "text/event-stream"})
+
+    transport = httpx.MockTransport(answer)
+    with httpx.Client(transport=transport) as http:
+        client = openai.OpenAI(api_key="warm", base_url="https://warm.invalid/v1", http_client=http)
+        for call in Call:
+            sync_call(client.with_options(max_retries=0), call)
+
+    async def warm_async() -> None:
+        async with httpx.AsyncClient(transport=transport) as http:
+            client = openai.AsyncOpenAI(
+                api_key="warm", base_url="https://warm.invalid/v1", http_client=http
+            )
+            for call in Call:
+                await async_call(client.with_options(max_retries=0), call)
+
+    asyncio.run(warm_async())
+    httpx.Client().close()  # the default SSL context
+
+
+def _threads() -> list[str]:
+    names = [thread.name for thread in threading.enumerate() if thread is not threading.main_thread()]
+    tasks = len(os.listdir("/proc/self/task")) if Path("/proc/self/task").exists() else 1
+    if tasks > len(names) + 1:
+        names.append(f"{tasks - len(names) - 1} thread(s) started outside Python")
+    return names
+
+
+def _leftovers() -> list[str]:
+    """End every process still below the worker (the job's orphans); name the live ones."""
+    if not processes.has_children():
+        return []
+    me = os.getpid()
+    below = processes.descendants(me, processes.parents())
+    if not below:
+        return []
+    named = [processes.describe(pid) for pid in below if not processes.is_zombie_or_gone(pid)]
+    processes.kill_below(me)
+    processes.reap_children()
+    return named
+
+
+def _run(control: socket.socket, job: Job, fds: list[int], factory: ClientFactory, base: dict[str, str]) -> None:
+    report, output = fds
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        control.close()
+        child.run(job, report, output, factory, base)
+    os.close(output)
+    pidfd = os.pidfd_open(pid)
+    killed = False
+    try:
+        while True:
+            ready, _, _ = select.select([control, pidfd], [], [])
+            if pidfd in ready:
+                break
+            message = control.recv(MAX_DATAGRAM)
+            if not message or json.loads(message).get("op") in ("kill", "quit"):
+                processes.kill_below(pid)
+                processes.kill([pid])
+                killed = True
+                if not message:
+                    break
+        _, status = os.waitpid(pid, 0)
+        ended: dict[str, Any] = (
+            {"signal": os.WTERMSIG(status)}
+            if os.WIFSIGNALED(status)
+            else {"code": os.WEXITSTATUS(status)}
+        )
+        leftovers = _leftovers()
+        write_message(report, {EXIT: ended, "killed": killed, "leftovers": leftovers})
+    finally:
+        os.close(pidfd)
+        os.close(report)
+
+
+def main(argv: list[str]) -> int:
+    control = socket.socket(fileno=int(argv[0]))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    processes.become_subreaper()
+    hello = json.loads(control.recv(MAX_DATAGRAM))
+    sys.path[:] = hello["sys_path"]
+    base = dict(os.environ)
+    spec: str = hello["spec"]
+    factory: ClientFactory | None = None
+    try:
+        _warm_sdk()
+        if hello["preload"]:
+            factory = load_factory(spec)
+    except FactoryError as exc:
+        control.send(json.dumps({"ready": False, "error": str(exc)}).encode())
+        return 0
+    threads = _threads()
+    if threads and factory is not None:
+        control.send(json.dumps({"ready": False, "threads": threads}).encode())
+        return 0
+    control.send(json.dumps({"ready": True, "threads": threads}).encode())
+    gc.collect()
+    gc.freeze()  # children share these pages instead of copying them when the collector runs
+    while True:
+        message, fds, _, _ = socket.recv_fds(control, MAX_DATAGRAM, 2)
+        if not message:
+            return 0
+        request = json.loads(message)
+        if request.get("op") != "run":
+            for fd in fds:
+                os.close(fd)
+            if request.get("op") == "quit":
+                return 0
+            continue
+        job = Job.decode(request["job"])
+        if factory is None:  # cold: the child imports the module itself
+            _run(control, job, fds, _ColdFactory(spec), base)
+        else:
+            _run(control, job, fds, factory, base)
+
+
+class _ColdFactory:
+    """Imports the factory in the child, on its first call (its import starts threads)."""
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return load_factory(self.spec)(*args, **kwargs)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

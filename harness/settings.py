@@ -1,0 +1,104 @@
+"""Every setting the harness takes, resolved by one rule in pytest and on the command line.
+
+A setting has one option spelling (the same in ``pytest`` and ``python -m harness``), an ini key
+(pytest only) and an environment variable. The first given wins: the option (even an empty one,
+which is then refused as a bad value), a non-empty ini key, a non-empty variable, else the
+default. Each value is parsed by one function, so a bad value reads the same everywhere and names
+where it came from.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
+from harness.deadline import parse_deadline
+from harness.errors import UsageInputError
+from harness.expectation import KeepaliveExpectation, parse_keepalive_idle
+from harness.sandbox.pool import DEFAULT_IMPORT_SECONDS
+
+
+@dataclass(frozen=True)
+class Knob:
+    """Where one setting can be given."""
+
+    option: str
+    ini: str
+    env: str
+
+    @property
+    def dest(self) -> str:
+        """The pytest option's destination (``--harness-deadline`` → ``harness_deadline``)."""
+        return self.option.lstrip("-").replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A value and where it came from (option, ini key, environment variable or default)."""
+
+    value: str | None
+    source: str
+
+
+FACTORY = Knob("--client-factory", "harness_client_factory", "HARNESS_CLIENT_FACTORY")
+KEEPALIVE_IDLE = Knob("--keepalive-idle", "harness_keepalive_idle", "HARNESS_KEEPALIVE_IDLE")
+DEADLINE = Knob("--harness-deadline", "harness_deadline", "HARNESS_DEADLINE")
+IMPORT_DEADLINE = Knob(
+    "--harness-import-deadline", "harness_import_deadline", "HARNESS_IMPORT_DEADLINE"
+)
+FIXTURES = Knob("--harness-fixtures", "harness_fixtures", "HARNESS_FIXTURES")
+KNOBS = (FACTORY, KEEPALIVE_IDLE, DEADLINE, IMPORT_DEADLINE, FIXTURES)
+
+
+def resolve(
+    knob: Knob,
+    option: str | None,
+    ini: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Setting:
+    environ = os.environ if environ is None else environ
+    if option is not None:
+        return Setting(str(option), knob.option)
+    if ini:
+        return Setting(str(ini).strip(), f"ini {knob.ini}")
+    if environ.get(knob.env):
+        return Setting(environ[knob.env], f"env {knob.env}")
+    return Setting(None, "default")
+
+
+def keepalive(setting: Setting) -> KeepaliveExpectation:
+    if setting.value is None:
+        return KeepaliveExpectation()
+    return parse_keepalive_idle(setting.value, setting.source)
+
+
+def deadline(setting: Setting) -> float:
+    if setting.value is None:
+        return DEFAULT_DEADLINE
+    return parse_deadline(setting.value, setting.source)
+
+
+def import_deadline(setting: Setting) -> float:
+    """Seconds the factory's module may take to import (its own bound: a slow import under load
+    is neither a phase's deadline nor a flake)."""
+    if setting.value is None:
+        return DEFAULT_IMPORT_SECONDS
+    try:
+        seconds = float(setting.value.strip())
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= 3600:
+        raise UsageInputError(
+            f"{setting.source}: {setting.value!r} is not allowed; expected a positive number of "
+            "seconds, at most 3600"
+        )
+    return seconds
+
+
+def factory(setting: Setting) -> str | None:
+    if setting.value is not None and not setting.value.strip():
+        raise UsageInputError(f"{setting.source}: empty; expected MODULE:ATTR")
+    return None if setting.value is None else setting.value.strip()
+
