@@ -107,6 +107,14 @@ ROWS = (
         lambda r: f"{r['proxied_scenario_ms_median']:.1f} ms",
     ),
     Row(
+        _text(
+            "served scenario in a child forked from the warm worker / isolation cost over the "
+            "same scenario in-process (trust and routing, no child), median of pairs"
+        ),
+        ("isolated_scenario_ms_median", "isolation_ms_median"),
+        lambda r: f"{r['isolated_scenario_ms_median']:.1f} ms / {r['isolation_ms_median']:+.2f} ms",
+    ),
+    Row(
         _text("one request on a new TLS connection through the gate (httpx)"),
         ("served_ms_median", "phs_nodelay_ms_median"),
         lambda r: f"{r['served_ms_median']:.1f} ms ({_ratio(r):.2f}{TIMES} the TCP_NODELAY row)",

@@ -4,9 +4,13 @@ Run with ``tox -e bench`` (or ``python bench/run.py``). Prints the figures table
 ``.bench/results.json``. Every per-request figure is a median over repeated runs in this one
 process on this machine, so the rows compare like with like:
 
-- the reset and the served scenario through the harness, interleaved with the same factory and
-  call against a bare TLS server (``bench/floor.py``: no gate, no routing, no proxy); the
+- the reset and the served scenario through the harness (:func:`harness.drive.drive`: the
+  factory runs in a child forked from a warm worker, one :class:`~harness.sandbox.pool.Sandbox`
+  for the whole bench run), interleaved with the same factory and call made in this process
+  against a bare TLS server (``bench/floor.py``: no gate, no routing, no proxy, no child); the
   difference is the harness's own overhead;
+- the isolation cost: the served scenario through ``drive`` against the very same scenario made
+  in this process inside the network's trust and routing, sample by sample;
 - one request on a new TLS connection through the gate, and the same against pytest-httpserver,
   as shipped and with TCP_NODELAY;
 - the kernel lookup, sock_diag netlink against ``/proc/net/tcp``.
@@ -46,15 +50,18 @@ from typing import Any
 import httpx
 import openai
 
-from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
-from harness.deadline import PhaseClock
+from harness.conditions import DIRECT
+from harness.drive import Subject, drive
 from harness.environ import PROXY_VARIABLES, scoped_environ
 from harness.fixtures import Endpoint, load_fixtures
 from harness.junit import read_cases
 from harness.kernel import KernelView, timer_from_proc
 from harness.origins import Backend, Network
 from harness.pki import Authority
-from harness.scenario import Call, Outcome, _run_sync, drive
+from harness.sandbox.calls import API_KEY, Call, sync_call
+from harness.sandbox.contract import ClientFactory
+from harness.sandbox.outcomes import Outcome
+from harness.sandbox.pool import Sandbox
 from harness.targets import reference, regressed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -72,6 +79,8 @@ SMOKE_SUITE = "tests/test_tls.py"
 
 CODEX = Endpoint("openai-codex", "https://chatgpt.com/backend-api/codex", True, "chatgpt-codex")
 OTHER = Endpoint("openai", "https://api.openai.com/v1", False, "api-openai")
+#: The isolation figure's scenario: this origin's endpoint with this base URL, as packaged.
+ISOLATION_ORIGIN, ISOLATION_BASE_URL = "api-openai", "https://api.openai.com/v1"
 
 
 class BenchError(RuntimeError):
@@ -187,9 +196,22 @@ def _floor_environ(authority: Authority) -> Iterator[None]:
         yield
 
 
+def in_process(factory: ClientFactory, endpoint: Endpoint, call: Call) -> Outcome:
+    """The factory's client built and called in this process, as scenarios were run before
+    they moved to a child: ``max_retries=0``, the client closed afterwards. No phase deadline
+    (that is the judge's clock on a child now); the caller sets up trust and routing."""
+    client = factory(endpoint.provider, endpoint.base_url, API_KEY, async_client=False)
+    try:
+        return sync_call(client.with_options(max_retries=0), call)
+    finally:
+        client.close()
+
+
 @dataclass
 class Samples:
-    """Wall and CPU time (every thread of this process: client, gates, servers) per call, in ms."""
+    """Wall and CPU time per call, in ms. The CPU time is this process's (every thread: the
+    client made here, gates, servers, the judge's side of a child); a child's own CPU time is
+    not in it."""
 
     wall: list[float]
     cpu: list[float]
@@ -217,7 +239,8 @@ def _paired(
 
 def _scenario_pair(
     network: Network,
-    factory: Any,
+    subject: Subject,
+    factory: ClientFactory,
     endpoint: Endpoint,
     bare: Endpoint,
     call: Call,
@@ -227,20 +250,22 @@ def _scenario_pair(
     """One scenario through the harness and the very same call against the floor."""
 
     def harness() -> None:
-        result = drive(network, factory, endpoint, call)
+        result = drive(network, subject, endpoint, call)
         _expect(f"{endpoint.base_url} through the harness", result.outcome, *expected)
 
     def floor() -> None:
-        # The function drive() runs inside the harness's trust, routing and phase deadline; here
-        # only the deadline, so the difference is what the harness adds around the same call.
-        with PhaseClock(DEFAULT_DEADLINE) as clock:
-            outcome = _run_sync(factory, bare, call, clock)
+        # drive() runs the factory in a child, inside the harness's trust and routing, on the
+        # judge's clock; here the same factory and call in this process, with none of that, so
+        # the difference is what the harness adds around the same call.
+        outcome = in_process(factory, bare, call)
         _expect(f"{bare.base_url} (the floor)", outcome, *expected)
 
     return _paired(harness, floor, plan)
 
 
-def overhead(network: Network, authority: Authority, plan: Plan) -> dict[str, float]:
+def overhead(
+    network: Network, authority: Authority, subjects: dict[str, Subject], plan: Plan
+) -> dict[str, float]:
     """The reset and the served scenario through the harness and against the floor.
 
     The overhead is the difference of the medians, in wall time and in CPU time of the whole
@@ -260,6 +285,7 @@ def overhead(network: Network, authority: Authority, plan: Plan) -> dict[str, fl
         pairs = {
             "reset": _scenario_pair(
                 network,
+                subjects["regressed"],
                 regressed.factory,
                 CODEX,
                 floor_codex,
@@ -268,7 +294,14 @@ def overhead(network: Network, authority: Authority, plan: Plan) -> dict[str, fl
                 plan,
             ),
             "served": _scenario_pair(
-                network, reference.factory, OTHER, floor_other, Call.MODELS, (None, 200), plan
+                network,
+                subjects["reference"],
+                reference.factory,
+                OTHER,
+                floor_other,
+                Call.MODELS,
+                (None, 200),
+                plan,
             ),
         }
     for name, (through, bare) in pairs.items():
@@ -281,12 +314,12 @@ def overhead(network: Network, authority: Authority, plan: Plan) -> dict[str, fl
     return results
 
 
-def proxied_ms(network: Network, plan: Plan) -> float:
+def proxied_ms(network: Network, subject: Subject, plan: Plan) -> float:
     """The served scenario with HTTPS_PROXY naming the harness's CONNECT proxy."""
 
     def run() -> None:
         environ = {"HTTPS_PROXY": network.proxy.url}
-        result = drive(network, reference.factory, OTHER, Call.MODELS, environ=environ)
+        result = drive(network, subject, OTHER, Call.MODELS, environ=environ)
         _expect("the served scenario through the proxy", result.outcome, None, 200)
         if len(result.tunnels) != 1:
             raise BenchError(f"expected one tunnel through the proxy, saw {result.tunnels}")
@@ -294,14 +327,54 @@ def proxied_ms(network: Network, plan: Plan) -> float:
     return median_ms(run, plan.repeat, plan.warmup)
 
 
+def packaged_endpoint(network: Network, origin: str, base_url: str) -> Endpoint:
+    """The endpoint with ``base_url`` of ``origin`` as the packaged origin files define it."""
+    for endpoint in network.origin(origin).fixture.endpoints:
+        if endpoint.base_url == base_url:
+            return endpoint
+    raise BenchError(f"origin {origin} has no endpoint {base_url}")
+
+
+def isolation(network: Network, subject: Subject, plan: Plan) -> dict[str, float]:
+    """What running the scenario in a child costs: the served scenario (reference factory,
+    api.openai.com ``/models``) through ``drive``, and the same scenario in this process inside
+    the network's trust, routing and proxy variables, in turns. The figure is the median of the
+    per-pair differences (each child sample minus the in-process sample taken next to it)."""
+    endpoint = packaged_endpoint(network, ISOLATION_ORIGIN, ISOLATION_BASE_URL)
+    factory = reference.factory
+
+    def child() -> None:
+        result = drive(network, subject, endpoint, Call.MODELS, condition=DIRECT)
+        _expect(f"{endpoint.id} in a child", result.outcome, None, 200)
+
+    def here() -> None:
+        with network.under(DIRECT) as environ, network.reachable(environ):
+            outcome = in_process(factory, endpoint, Call.MODELS)
+        _expect(f"{endpoint.id} in this process", outcome, None, 200)
+
+    isolated, inline = _paired(child, here, plan)
+    differences = [a - b for a, b in zip(isolated.wall, inline.wall, strict=True)]
+    return {
+        "isolation_ms_median": statistics.median(differences),
+        "isolated_scenario_ms_median": statistics.median(isolated.wall),
+        "in_process_scenario_ms_median": statistics.median(inline.wall),
+    }
+
+
 def per_request(plan: Plan) -> dict[str, Any]:
-    """Everything measured in this process, on one network of origins."""
+    """Everything measured on one network of origins, with one sandbox (a warm worker per
+    factory) for every scenario driven in a child."""
     results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, Sandbox() as sandbox:
         authority = Authority(Path(scratch))
+        subjects = {
+            "reference": Subject.of(sandbox, reference.factory),
+            "regressed": Subject.of(sandbox, regressed.factory),
+        }
         with Network(load_fixtures(), authority) as network:
-            results.update(overhead(network, authority, plan))
-            results["proxied_scenario_ms_median"] = proxied_ms(network, plan)
+            results.update(overhead(network, authority, subjects, plan))
+            results["proxied_scenario_ms_median"] = proxied_ms(network, subjects["reference"], plan)
+            results.update(isolation(network, subjects["reference"], plan))
             with network.reachable():
                 results["served_ms_median"] = median_ms(
                     new_connection_get(OTHER.base_url + "/models", authority.client_context()),

@@ -151,7 +151,7 @@ def drive(
         raise unittest.SkipTest(ran.skip)
     what = f"{endpoint.id} ({mode})"
     fault = fault_of(ran, what, deadline, connected=bool(observations or tunnels))
-    outcome = ran.outcome or Outcome(cause="NONE", error=fault.describe() if fault else None)
+    outcome = ran.outcome or Outcome(cause="NO_REPLY", error=fault.describe() if fault else None)
     return Result(
         endpoint,
         call,

@@ -37,6 +37,9 @@ RESULTS = {
     "overhead_served_ms_median": 2.25,
     "overhead_served_cpu_ms_median": 1.5,
     "proxied_scenario_ms_median": 7.75,
+    "isolated_scenario_ms_median": 9.5,
+    "in_process_scenario_ms_median": 5.0,
+    "isolation_ms_median": 4.25,
     "served_ms_median": 4.5,
     "phs_default_ms_median": 16.5,
     "phs_nodelay_ms_median": 3.0,
@@ -85,6 +88,11 @@ def test_every_row_shows_its_own_figure_and_whether_the_goal_is_met() -> None:
     served_floor = rows["the same, bare TLS server (ssl + h11): floor / harness overhead (CPU)"]
     assert served_floor == ["4.0 ms / +2.25 ms (CPU +1.50 ms)", "overhead ≤ 1 ms (not met)"]
     assert rows["the same through the harness's CONNECT proxy (`HTTPS_PROXY`)"] == ["7.8 ms", ""]
+    isolated = rows[
+        "served scenario in a child forked from the warm worker / isolation cost over the same "
+        "scenario in-process (trust and routing, no child), median of pairs"
+    ]
+    assert isolated == ["9.5 ms / +4.25 ms", ""]
     assert shown["one request on a new TLS connection through the gate"] == [
         "4.5 ms (1.50\u00d7 the TCP_NODELAY row)",
         "≤ 1.2\u00d7 (not met)",

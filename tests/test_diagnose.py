@@ -8,21 +8,19 @@ against real runs of small factories that produce each cause on the wire.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import ssl
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from urllib.parse import urlsplit
 
-import certifi
-import httpx
-import openai
+import diagnose_factories as bad
 import pytest
 
+from harness import causes
+from harness.causes import Fault
 from harness.conditions import DIRECT, load_conditions
 from harness.diagnose import Diagnosis, Row, diagnose, render
+from harness.drive import Result, Subject
 from harness.expectation import KeepaliveExpectation
 from harness.fixtures import Endpoint, load_fixtures
 from harness.kernel import KeepaliveState
@@ -30,10 +28,12 @@ from harness.matrix import NO_PROXY_SPELLINGS, Scenario, scenarios
 from harness.observations import Observation
 from harness.proxy import Tunnel
 from harness.proxy_rules import expected_route
-from harness.scenario import DEADLINE_CAUSE, FACTORY_RAISED_CAUSE, Call, Outcome, Result
+from harness.sandbox.calls import Call
+from harness.sandbox.contract import ClientFactory
+from harness.sandbox.outcomes import Outcome
+from harness.sandbox.pool import Sandbox
 from harness.suites.runner import SPLIT_SUITE_MODULE
 from harness.targets import noproxyblind, proxyless, reference, regressed, schemeblind
-from harness.targets.keepalive import env_proxy_for
 from harness.verdicts import (
     CAUSE_DEADLINE,
     CAUSE_FACTORY_RAISED,
@@ -51,85 +51,7 @@ from harness.verdicts import (
     kernel_default_idle,
 )
 
-Factory = Callable[..., Any]
-SO_KEEPALIVE = (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-KEEPIDLE_60 = (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60)
-
-
-def untrusting(
-    provider: str, base_url: str, api_key: str, *, async_client: bool = False
-) -> openai.OpenAI | openai.AsyncOpenAI:
-    """The reference, except that the Codex client trusts certifi's bundle, not SSL_CERT_FILE."""
-    if not reference.is_codex_backend(provider, base_url):
-        return reference.factory(provider, base_url, api_key, async_client=async_client)
-    if async_client:
-        client = httpx.AsyncClient(verify=ssl.create_default_context(cafile=certifi.where()))
-        return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, http_client=client)
-    sync = httpx.Client(verify=ssl.create_default_context(cafile=certifi.where()))
-    return openai.OpenAI(api_key=api_key, base_url=base_url, http_client=sync)
-
-
-def with_socket_options(*options: tuple[int, int, int]) -> Factory:
-    """The reference's split, but non-Codex clients set exactly ``options`` (none: the SDK's
-    default client, which honours proxy variables itself)."""
-
-    def factory(
-        provider: str, base_url: str, api_key: str, *, async_client: bool = False
-    ) -> openai.OpenAI | openai.AsyncOpenAI:
-        sdk = openai.AsyncOpenAI if async_client else openai.OpenAI
-        if reference.is_codex_backend(provider, base_url) or not options:
-            return sdk(api_key=api_key, base_url=base_url)
-        proxy = env_proxy_for(base_url)
-        if async_client:
-            transport = httpx.AsyncHTTPTransport(socket_options=list(options), proxy=proxy)
-            return openai.AsyncOpenAI(
-                api_key=api_key,
-                base_url=base_url,
-                http_client=httpx.AsyncClient(transport=transport),
-            )
-        sync = httpx.HTTPTransport(socket_options=list(options), proxy=proxy)
-        return openai.OpenAI(
-            api_key=api_key, base_url=base_url, http_client=httpx.Client(transport=sync)
-        )
-
-    return factory
-
-
-def raising(
-    provider: str, base_url: str, api_key: str, *, async_client: bool = False
-) -> openai.OpenAI | openai.AsyncOpenAI:
-    """The reference, except that it raises for OpenRouter (sync) and llm.example.test (async)."""
-    if provider == "openrouter" and not async_client:
-        raise ValueError("no client for openrouter")
-    if "llm.example.test" in base_url and async_client:
-        raise ValueError("no async client for llm.example.test")
-    return reference.factory(provider, base_url, api_key, async_client=async_client)
-
-
-def wrong_type(provider: str, base_url: str, api_key: str, *, async_client: bool = False) -> object:
-    """The reference, except that it returns a bare httpx client for OpenRouter."""
-    if provider == "openrouter":
-        return httpx.AsyncClient() if async_client else httpx.Client()
-    return reference.factory(provider, base_url, api_key, async_client=async_client)
-
-
-def always_proxied(
-    provider: str, base_url: str, api_key: str, *, async_client: bool = False
-) -> openai.OpenAI | openai.AsyncOpenAI:
-    """The reference, except that non-Codex clients use HTTPS_PROXY for every scheme."""
-    if reference.is_codex_backend(provider, base_url):
-        return reference.factory(provider, base_url, api_key, async_client=async_client)
-    proxy = os.environ.get("HTTPS_PROXY")
-    options = [SO_KEEPALIVE, (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30)]
-    if async_client:
-        transport = httpx.AsyncHTTPTransport(socket_options=options, proxy=proxy)
-        return openai.AsyncOpenAI(
-            api_key=api_key, base_url=base_url, http_client=httpx.AsyncClient(transport=transport)
-        )
-    sync = httpx.HTTPTransport(socket_options=options, proxy=proxy)
-    return openai.OpenAI(
-        api_key=api_key, base_url=base_url, http_client=httpx.Client(transport=sync)
-    )
+CAUSE_FACTORY_RETURNED = causes.FACTORY_RETURNED
 
 
 def _labelled(*labels: str) -> Callable[[Scenario], bool]:
@@ -138,7 +60,7 @@ def _labelled(*labels: str) -> Callable[[Scenario], bool]:
 
 
 # name: (factory, scenario labels (None: the whole matrix), expectation)
-RUNS: dict[str, tuple[Factory, tuple[str, ...] | None, KeepaliveExpectation]] = {
+RUNS: dict[str, tuple[ClientFactory, tuple[str, ...] | None, KeepaliveExpectation]] = {
     "reference": (reference.factory, None, KeepaliveExpectation()),
     "regressed": (
         regressed.factory,
@@ -150,31 +72,31 @@ RUNS: dict[str, tuple[Factory, tuple[str, ...] | None, KeepaliveExpectation]] = 
         (DIRECT.name, "https-proxy", "proxy-only", "env-https_proxy"),
         KeepaliveExpectation(),
     ),
-    "untrusting": (untrusting, (DIRECT.name,), KeepaliveExpectation()),
-    "raising": (raising, (DIRECT.name,), KeepaliveExpectation()),
+    "untrusting": (bad.untrusting, (DIRECT.name,), KeepaliveExpectation()),
+    "raising": (bad.raising, (DIRECT.name,), KeepaliveExpectation()),
     "idle-60": (
-        with_socket_options(SO_KEEPALIVE, KEEPIDLE_60),
+        bad.idle_60,
         (DIRECT.name,),
         KeepaliveExpectation(),
     ),
     "idle-60-expected-60": (
-        with_socket_options(SO_KEEPALIVE, KEEPIDLE_60),
+        bad.idle_60,
         (DIRECT.name,),
         KeepaliveExpectation(60),
     ),
     "so-keepalive-only": (
-        with_socket_options(SO_KEEPALIVE),
+        bad.so_keepalive_only,
         (DIRECT.name,),
         KeepaliveExpectation(),
     ),
-    "no-keepalive": (with_socket_options(), (DIRECT.name,), KeepaliveExpectation()),
+    "no-keepalive": (bad.no_keepalive, (DIRECT.name,), KeepaliveExpectation()),
     "no-keepalive-not-judged": (
-        with_socket_options(),
+        bad.no_keepalive,
         (DIRECT.name, "https-proxy", *(f"no_proxy-{spelling}" for spelling in NO_PROXY_SPELLINGS)),
         KeepaliveExpectation(None),
     ),
     "regressed-not-judged": (regressed.factory, (DIRECT.name,), KeepaliveExpectation(None)),
-    "always-proxied": (always_proxied, ("https-proxy",), KeepaliveExpectation()),
+    "always-proxied": (bad.always_proxied, ("https-proxy",), KeepaliveExpectation()),
     "no-proxy-blind": (
         noproxyblind.factory,
         tuple(f"no_proxy-{spelling}" for spelling in NO_PROXY_SPELLINGS),
@@ -185,17 +107,23 @@ RUNS: dict[str, tuple[Factory, tuple[str, ...] | None, KeepaliveExpectation]] = 
         ("https-proxy", "proxy-only", "env-HTTP_PROXY", "env-http_proxy", "env-ALL_PROXY"),
         KeepaliveExpectation(),
     ),
-    "wrong-type": (wrong_type, (DIRECT.name,), KeepaliveExpectation()),
+    "wrong-type": (bad.wrong_type, (DIRECT.name,), KeepaliveExpectation()),
 }
 
 
 @pytest.fixture(scope="module")
-def diagnoses() -> dict[str, Diagnosis]:
+def subjects(harness_sandbox: Sandbox) -> Callable[[ClientFactory], Subject]:
+    """Subjects run in the session's sandbox (a warm worker per factory, shared by runs)."""
+    return lambda factory: Subject.of(harness_sandbox, factory)
+
+
+@pytest.fixture(scope="module")
+def diagnoses(subjects: Callable[[ClientFactory], Subject]) -> dict[str, Diagnosis]:
     fixtures = load_fixtures()
     results = {}
     for name, (factory, labels, keepalive) in RUNS.items():
         select = _labelled(*labels) if labels else None
-        results[name] = diagnose(name, factory, fixtures, keepalive=keepalive, select=select)
+        results[name] = diagnose(subjects(factory), fixtures, keepalive=keepalive, select=select)
     return results
 
 
@@ -231,6 +159,7 @@ def test_reference_runs_every_condition(diagnoses: dict[str, Diagnosis]) -> None
         ("no-keepalive", CAUSE_KEEPALIVE_OFF, "did not arm TCP keepalive"),
         ("raising", CAUSE_FACTORY_RAISED, "ValueError("),
         ("always-proxied", CAUSE_UNEXPECTED_PROXY, "sent this request to the proxy"),
+        ("wrong-type", CAUSE_FACTORY_RETURNED, "the client factory returned "),
     ],
 )
 def test_each_bad_factory_gets_the_cause_it_shows(
@@ -330,7 +259,12 @@ def test_factory_that_raises_fails_its_rows_only(diagnoses: dict[str, Diagnosis]
     direct = [(r.endpoint, r.mode) for r in diagnoses["reference"].rows if r.setting == "direct"]
     assert len(failed_rows(result)) == sum(pair in pairs for pair in direct)
     assert len(result.rows) == len(direct)
-    assert all(row.outcome.startswith("FACTORY_RAISED: ValueError(") for row in failed_rows(result))
+    # The client got nothing; the outcome column quotes the fault the drive path saw instead.
+    assert all(
+        "factory raised: ValueError(" in row.outcome
+        and row.observed == "nothing reached the origin"
+        for row in failed_rows(result)
+    )
 
 
 def test_factory_that_returns_no_client_fails_its_rows_only(
@@ -342,9 +276,30 @@ def test_factory_that_returns_no_client_fails_its_rows_only(
         ("openrouter@https://openrouter.ai/api/v1", "async"),
     }
     assert {row.cause for row in failed} == {
-        "other: the client factory returned Client; expected openai.OpenAI",
-        "other: the client factory returned AsyncClient; expected openai.AsyncOpenAI",
+        f"{CAUSE_FACTORY_RETURNED}: the client factory returned Client for async_client=False; "
+        "expected openai.OpenAI",
+        f"{CAUSE_FACTORY_RETURNED}: the client factory returned AsyncClient for "
+        "async_client=True; expected openai.AsyncOpenAI",
     }
+    assert {row.kind for row in failed} == {CAUSE_FACTORY_RETURNED}
+
+
+def test_reverse_order_gives_the_same_rows(
+    subjects: Callable[[ClientFactory], Subject],
+) -> None:
+    """Each scenario runs in a process of its own, so running the matrix backwards changes
+    nothing: the same rows, in the same order, with the same verdicts."""
+    subject = subjects("harness.targets.reference:factory")
+    fixtures = load_fixtures()
+    select = _labelled(DIRECT.name, "https-proxy")
+
+    def rows(*, reverse: bool) -> list[tuple[str, bool, str | None]]:
+        found = diagnose(subject, fixtures, select=select, reverse=reverse)
+        return [(row.scenario, row.ok, row.kind) for row in found.rows]
+
+    forward = rows(reverse=False)
+    assert len(forward) == sum(select(s) for s in scenarios(fixtures, load_conditions()))
+    assert rows(reverse=True) == forward
 
 
 def test_report_says_which_expectation_was_in_force(diagnoses: dict[str, Diagnosis]) -> None:
@@ -380,14 +335,20 @@ PROXY_ENV = {"HTTPS_PROXY": "http://127.0.42.1:3128"}
 
 
 def seen(
-    armed: bool, idle: int | None = None, *, direct: bool = True, action: str = "serve"
+    armed: bool,
+    idle: int | None = None,
+    *,
+    direct: bool = True,
+    action: str = "serve",
+    endpoint: Endpoint = NON_CODEX,
 ) -> Observation:
+    """A connection to ``endpoint``'s origin, named as the endpoint's host (SNI)."""
     return Observation(
-        origin="openrouter",
+        origin=endpoint.origin,
         peer=("127.0.0.1", 50000),
         listen=("127.0.43.1", 40000),
         tls=True,
-        sni="openrouter.ai",
+        sni=urlsplit(endpoint.base_url).hostname,
         alpn=("http/1.1",),
         keepalive=KeepaliveState(armed, idle, "sock_diag"),
         direct=direct,
@@ -407,9 +368,12 @@ def result(
     endpoint: Endpoint = NON_CODEX,
     tunnels: tuple[Tunnel, ...] = (),
     environ: dict[str, str] | None = None,
+    fault: Fault | None = None,
 ) -> Result:
     call = Call.REPORT if endpoint.codex else Call.MODELS
-    return Result(endpoint, call, False, outcome, observations, tunnels, "test", environ or {})
+    return Result(
+        endpoint, call, False, outcome, observations, tunnels, "test", environ or {}, fault=fault
+    )
 
 
 EXPECT_30 = KeepaliveExpectation(30)
@@ -437,7 +401,7 @@ def expecting(result: Result, keepalive: KeepaliveExpectation) -> Expectation:
             f"armed {kernel_default_idle()}s, the kernel default",
         ),
         (
-            result(RESET, seen(True, 30, action="reset"), endpoint=CODEX),
+            result(RESET, seen(True, 30, action="reset", endpoint=CODEX), endpoint=CODEX),
             CAUSE_KEEPALIVE_RESET,
             "armed TCP keepalive on its connection to chatgpt-codex",
         ),
@@ -492,20 +456,39 @@ def test_keepalive_at_the_expected_idle_passes() -> None:
     assert judge(scenario, expecting(scenario, KeepaliveExpectation(60))).ok
 
 
-def test_factory_raised_and_deadline_wording() -> None:
-    outcome = Outcome(cause=FACTORY_RAISED_CAUSE, error=repr(ValueError("boom")))
-    raised = judge(
-        Result(NON_CODEX, Call.MODELS, False, outcome), Expectation(codex=False, keepalive_idle=30)
-    )
-    assert (raised.ok, raised.kind, raised.cause) == (
-        False,
-        CAUSE_FACTORY_RAISED,
-        "factory raised: ValueError('boom')",
-    )
-    breach = f"connecting for {NON_CODEX.id} (sync) took over 2.5 s"
-    timed_out = Result(NON_CODEX, Call.MODELS, False, Outcome(cause=DEADLINE_CAUSE, error=breach))
-    verdict = judge(timed_out, Expectation(codex=False, keepalive_idle=30))
-    assert (verdict.kind, verdict.cause) == (CAUSE_DEADLINE, f"deadline: {breach}")
+def faulted(fault: Fault) -> Result:
+    """A hand-made result as drive() makes it when it saw the failure itself: nothing reached
+    the origin, the client got nothing, and the outcome quotes the fault."""
+    return result(Outcome(cause="NONE", error=fault.describe()), fault=fault)
+
+
+BREACH = f"connecting for {NON_CODEX.id} (sync) took over 2.5 s"
+RETURNED = "the client factory returned Client for async_client=False; expected openai.OpenAI"
+
+
+@pytest.mark.parametrize(
+    "fault, kind, cause",
+    [
+        (
+            Fault(causes.FACTORY_RAISED, repr(ValueError("boom"))),
+            CAUSE_FACTORY_RAISED,
+            "factory raised: ValueError('boom')",
+        ),
+        (Fault(causes.DEADLINE, BREACH), CAUSE_DEADLINE, f"deadline: {BREACH}"),
+        (
+            Fault(causes.FACTORY_RETURNED, RETURNED),
+            CAUSE_FACTORY_RETURNED,
+            f"factory returned no client: {RETURNED}",
+        ),
+    ],
+    ids=["factory-raised", "deadline", "factory-returned"],
+)
+def test_factory_raised_deadline_and_returned_wording(fault: Fault, kind: str, cause: str) -> None:
+    """A failure the drive path saw itself is the verdict's cause, word for word."""
+    scenario = faulted(fault)
+    verdict = judge(scenario, expecting(scenario, EXPECT_30))
+    assert (verdict.ok, verdict.kind, verdict.cause) == (False, kind, cause)
+    assert f"likely cause: {cause}" in verdict.explain(scenario)
 
 
 def test_cause_names_are_distinct_and_colon_free() -> None:

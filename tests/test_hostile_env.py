@@ -30,7 +30,7 @@ CONFTEST = f"""
 import json
 import os
 
-NAMES = {sorted(set(CA_VARIABLES) | set(PROXY_VARIABLES))!r}
+NAMES = {sorted(set(CA_VARIABLES) | set(PROXY_VARIABLES) | {"Https_Proxy", "REQUEST_METHOD"})!r}
 
 
 def pytest_configure(config):
@@ -56,6 +56,9 @@ def wrong_but_valid(tmp_path: Path) -> dict[str, str]:
         "REQUESTS_CA_BUNDLE": str(other_ca),
         "CURL_CA_BUNDLE": str(other_ca),
         "HTTPX_SSL_CERT_FILE": str(other_ca),
+        # mixed case is read by urllib and httpx alike; a CGI variable turns HTTP_PROXY off
+        "Https_Proxy": REFUSING_PROXY,
+        "REQUEST_METHOD": "GET",
     }
 
 

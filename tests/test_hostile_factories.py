@@ -1,4 +1,5 @@
-"""Factories that hang or phone home cannot hang the gate or reach the network.
+"""Factories that hang, end their process, fight the clock, leave processes behind or phone home
+cannot hang the gate, make it look green, or reach the network: each fails exactly its own cases.
 
 The egress runs happen inside a network namespace of their own with only loopback up, so a
 broken guard meets "network unreachable" instead of sending a packet; strace watches the
@@ -23,22 +24,63 @@ from harness.suites.runner import SPLIT_SUITE_MODULE
 pytestmark = [pytest.mark.kernel_view, pytest.mark.fresh_process]
 
 HOSTILE = """
-import itertools
+import atexit
+import os
+import signal
 import socket
+import subprocess
+import sys
+import threading
 import time
 
 import openai
 
 from harness.targets.reference import factory as reference
 
-_calls = itertools.count(1)
 
-
-def hangs_on_fifth_call(provider, base_url, api_key, *, async_client=False):
-    # vetting makes calls 1 and 2; the fifth is the third scenario
-    if next(_calls) == 5:
+def hangs_for_openrouter_sync(provider, base_url, api_key, *, async_client=False):
+    if provider == "openrouter" and not async_client:
         time.sleep(120)
     return reference(provider, base_url, api_key, async_client=async_client)
+
+
+def _swallow_alarm(signum, frame):
+    pass
+
+
+def misbehaves(provider, base_url, api_key, *, async_client=False):
+    # one misbehaviour per endpoint and mode (see EXPECTED in the test module)
+    if provider == "openrouter":
+        if async_client:
+            sys.exit(3)
+        os._exit(0)
+    if "localhost:11434" in base_url:
+        if async_client:  # SIGALRM masked, then blocked in C
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            time.sleep(15)
+        else:  # its own SIGALRM handler and interval timer, as library timeouts do
+            signal.signal(signal.SIGALRM, _swallow_alarm)
+            signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+            time.sleep(15)
+    if "llm.example.test" in base_url:
+        if async_client:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        subprocess.Popen(["sleep", "60"], start_new_session=True)
+    if "codex.example.test" in base_url:
+        if async_client:  # a thread that reaches out while the case runs
+            thread = threading.Thread(target=_phone_home)
+            thread.start()
+            thread.join()
+        else:  # an exit hook that reaches out when the process ends
+            atexit.register(_phone_home)
+    if "gateway.example.test/v1" in base_url:  # changes the environment for whoever comes next
+        os.environ["REQUEST_METHOD"] = "GET"
+        os.environ["HTTP_PROXY"] = "http://127.0.0.1:9"
+    return reference(provider, base_url, api_key, async_client=async_client)
+
+
+def exits_while_vetted(provider, base_url, api_key, *, async_client=False):
+    os._exit(0)
 
 
 def _phone_home():
@@ -102,12 +144,13 @@ def _inner_pytest(pytester: pytest.Pytester, *args: str) -> list[str]:
     ]
 
 
-def test_factory_that_hangs_fails_one_case_naming_the_phase(pytester: pytest.Pytester) -> None:
+def test_factory_that_hangs_fails_its_cases_naming_the_phase(pytester: pytest.Pytester) -> None:
     # a short deadline keeps the test quick; the default (10 s) bounds it the same way
     command = _inner_pytest(
         pytester,
-        *("--client-factory", "hostile:hangs_on_fifth_call"),
+        *("--client-factory", "hostile:hangs_for_openrouter_sync"),
         *("--harness-deadline", "3", "--harness-leak-check"),
+        *("-k", "openrouter and direct-models"),
     )
     started = time.monotonic()
     result = subprocess.run(
@@ -122,10 +165,12 @@ def test_factory_that_hangs_fails_one_case_naming_the_phase(pytester: pytest.Pyt
     output = result.stdout + result.stderr
     assert result.returncode == pytest.ExitCode.TESTS_FAILED, output
     assert elapsed < SUITE_BOUND_SECONDS, f"{elapsed:.0f} s"
-    failed = [c for c in read_cases(pytester.path / "report.xml") if c.outcome == "failed"]
-    assert len(failed) == 1, [c.id for c in failed]
+    cases = read_cases(pytester.path / "report.xml")
+    failed = [c for c in cases if c.outcome == "failed"]
+    assert [c.id for c in failed] == [c.id for c in cases if "-sync-" in c.id], [c.id for c in cases]
     assert "deadline: building the client for " in failed[0].text, failed[0].text
     assert "took over 3 s" in failed[0].text, failed[0].text
+    assert all(c.time < 3 + 1 for c in failed), [c.time for c in failed]
     assert "leak check" not in output, "the interrupted factory left something behind"
 
 
@@ -240,3 +285,99 @@ def test_factory_that_raises_for_one_provider_fails_those_cases_in_diagnose_word
     assert all(c.outcome == "passed" for c in cases if "openrouter" not in c.id)
     words = "likely cause: factory raised: ValueError('no client for openrouter')"
     assert all(words in case.text for case in failed), failed[0].text
+
+
+#: What ``hostile:misbehaves`` must fail, per endpoint and mode, in the cause's words; every other
+#: case (the Codex endpoints, api.openai.com, gateway.example.test) must pass.
+EXPECTED = {
+    ("openrouter@", "-sync-"): "process ended: the factory ended the process (exit code 0) while "
+    "building the client",
+    ("openrouter@", "-async-"): "process ended: the factory ended the process (exit code 3) while "
+    "building the client",
+    ("localhost:11434", "-sync-"): "deadline: building the client for ",
+    ("localhost:11434", "-async-"): "deadline: building the client for ",
+    ("llm.example.test", "-sync-"): "process outlived its case: still running when the scenario "
+    "ended (ended by the harness): pid ",
+    ("llm.example.test", "-async-"): "process ended: the factory ended the process (killed by "
+    "SIGSEGV)",
+    ("codex.example.test", "-sync-"): "network egress: harness routing: refusing to connect to "
+    "203.0.113.7:443",
+    ("codex.example.test", "-async-"): "network egress: harness routing: refusing to connect to "
+    "203.0.113.7:443",
+}
+DEADLINE_SECONDS = 2
+
+
+def _expected(case_id: str) -> str | None:
+    for (endpoint, mode), words in EXPECTED.items():
+        if endpoint in case_id and mode in case_id:
+            return words
+    return None
+
+
+def _sleepers() -> set[int]:
+    """Every ``sleep 60`` on the machine (the one the factory starts must not outlive its case)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cmdline").read_bytes() == b"sleep\x0060\x00":
+                found.add(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_each_misbehaviour_fails_exactly_its_own_cases_and_the_run_exits_1(
+    pytester: pytest.Pytester,
+) -> None:
+    """Exit codes 0 and 3, a signal, its own SIGALRM timer, SIGALRM masked while blocked in C,
+    a process left running in a session of its own, a thread and an exit hook phoning home, an
+    environment changed for the next case: each fails its own cases, naming it, within the
+    deadline + 1 s, and the JUnit file is written. Inside a network namespace with only loopback
+    up when the machine allows one, under strace, so nothing can leave even if the guard broke."""
+    before = _sleepers()
+    command = _inner_pytest(
+        pytester,
+        *("--client-factory", "hostile:misbehaves"),
+        *("--harness-deadline", str(DEADLINE_SECONDS), "--harness-leak-check"),
+        *("-k", "direct-models or direct-report"),
+    )
+    trace = pytester.path / "strace.txt"
+    isolated = _namespaces_allowed() is None
+    result = subprocess.run(
+        _isolated(command, trace) if isolated else command,
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=SUITE_BOUND_SECONDS + 60,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == pytest.ExitCode.TESTS_FAILED, output
+    if isolated:
+        assert _off_machine(trace) == [], "attempts left the guard"
+    cases = read_cases(pytester.path / "report.xml")
+    matrix = [c for c in cases if "test_scenario" in c.id]
+    assert len(matrix) > 20, [c.id for c in cases]
+    for case in cases:
+        words = _expected(case.id)
+        if words is None:
+            assert case.outcome == "passed", (case.id, case.text)
+        else:
+            assert case.outcome == "failed", case.id
+            assert words in case.text, (case.id, case.text)
+            assert case.time < DEADLINE_SECONDS + 1, (case.id, case.time)
+    assert _sleepers() <= before, "the factory's sleep 60 outlived its case"
+    assert "leak check" not in output, output
+
+
+def test_factory_that_ends_its_process_while_vetted_is_a_usage_error(
+    pytester: pytest.Pytester,
+) -> None:
+    command = _inner_pytest(pytester, "--client-factory", "hostile:exits_while_vetted")
+    result = subprocess.run(
+        command, cwd=pytester.path, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout + result.stderr
+    assert "hostile:exits_while_vetted" in result.stderr, result.stderr
+    assert "ended the process (exit code 0) while building the client" in result.stderr

@@ -9,38 +9,41 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from harness.factory import vet_factory
 from harness.junit import Case
 from harness.suites.runner import SPLIT_SUITE_MODULE, run_split_suite
-from harness.targets import reference
 
 #: Judges several factories in one fresh process: the plugin's ``harness_client_factory`` is
 #: overridden by a session fixture parametrized over them, and each case reports its factory.
+#: With ``reverse`` the cases run in the opposite order (a verdict must not depend on it).
 SEVERAL_FACTORIES_CONFTEST = """
 import pytest
 
-from harness.factory import load_factory
-
 SPECS = {specs!r}
+REVERSE = {reverse!r}
 
 
 @pytest.fixture(scope="session", params=SPECS)
 def harness_client_factory(request):
-    return load_factory(request.param)
+    return request.param
 
 
 def pytest_itemcollected(item):
     item.user_properties.append(("factory", item.callspec.params["harness_client_factory"]))
+
+
+def pytest_collection_modifyitems(items):
+    if REVERSE:
+        items.reverse()
 """
 
 
 def run_suite(
-    pytester: pytest.Pytester, specs: Sequence[str], *args: str
+    pytester: pytest.Pytester, specs: Sequence[str], *args: str, reverse: bool = False
 ) -> dict[str, dict[str, Case]]:
     """Run the split suite against each of ``specs`` in one fresh process; per factory, each
     case by its id."""
     pytester.makepyfile(nokeepalive=NO_KEEPALIVE_FACTORY)
-    pytester.makeconftest(SEVERAL_FACTORIES_CONFTEST.format(specs=list(specs)))
+    pytester.makeconftest(SEVERAL_FACTORIES_CONFTEST.format(specs=list(specs), reverse=reverse))
     # the named factory is vetted and shown; the conftest's fixture decides what is judged
     named = ("--client-factory", "harness.targets.reference:factory")
     cases = run_split_suite(pytester, pytester.path / "report.xml", *named, *args)
@@ -97,6 +100,16 @@ def non_codex_no_proxy(case: Case) -> bool:
     )
 
 
+def openrouter(case: Case) -> bool:
+    """The OpenRouter cases (a factory that ends its process building that client)."""
+    return "openrouter@" in case.id
+
+
+def every_case(case: Case) -> bool:
+    """Every case reaches an origin, so a client on the wrong path fails them all."""
+    return True
+
+
 #: Each known-bad factory, the options it runs with and the cases it must fail; every other case
 #: must pass. With keepalive not judged, the regressed factory still fails the Codex cases.
 KNOWN_BAD: dict[str, tuple[str, tuple[str, ...], Callable[[Case], bool]]] = {
@@ -114,6 +127,10 @@ KNOWN_BAD: dict[str, tuple[str, tuple[str, ...], Callable[[Case], bool]]] = {
         ("--keepalive-idle", "off"),
         codex_direct,
     ),
+    # one keepalive client for the whole process: what its transport earns, the regressed verdict
+    "shared": ("harness.targets.shared:factory", (), codex_direct),
+    "exiting": ("harness.targets.exiting:factory", (), openrouter),
+    "wrong_path": ("harness.targets.wrongpath:factory", (), every_case),
 }
 
 
@@ -121,12 +138,17 @@ KNOWN_BAD: dict[str, tuple[str, tuple[str, ...], Callable[[Case], bool]]] = {
 RIGHT = {
     "reference": ("harness.targets.reference:factory", ()),
     "no_keepalive_not_judged": ("nokeepalive:factory", ("--keepalive-idle", "off")),
+    "cached": ("harness.targets.cached:factory", ()),
+    "self_alarm": ("harness.targets.selfalarm:factory", ()),
 }
-#: The fresh processes: each judges the factories of one option set.
+#: The fresh processes: each judges the factories of one option set; ``reversed`` runs its
+#: cases in the opposite order.
 RUNS = {
     "judged-1": ("reference", "regressed", "proxyless"),
     "judged-2": ("scheme_blind", "no_proxy_blind", "no_keepalive"),
     "keepalive-off": ("no_keepalive_not_judged", "regressed_keepalive_off"),
+    "judged-3": ("self_alarm", "exiting", "wrong_path"),
+    "reversed": ("cached", "shared"),
 }
 
 
@@ -154,7 +176,8 @@ def test_factories_fail_exactly_where_their_defect_predicts(
     """The right split passes everything; a known-bad factory fails exactly the cases its
     defect predicts, read from the categories each case reports, and passes the rest."""
     args, plan = _plan(run)
-    judged = run_suite(pytester, [spec for spec, _ in plan.values()], *args)
+    specs = [spec for spec, _ in plan.values()]
+    judged = run_suite(pytester, specs, *args, reverse=run == "reversed")
     for name, (spec, predicts) in plan.items():
         cases = judged[spec]
         assert len(cases) > 300, (name, len(cases))
@@ -165,11 +188,6 @@ def test_factories_fail_exactly_where_their_defect_predicts(
         assert failed == expected, (name, sorted(failed ^ expected))
         assert all(cases[case_id].outcome == "passed" for case_id in cases.keys() - expected), name
 
-
-# The unusable-factory runs are in-process (they stop in pytest_configure, before any test), so
-# import what vetting a factory imports now: modules first imported inside an in-process run are
-# dropped from sys.modules when it ends, and re-importing them later splits class identities.
-vet_factory("harness.targets.reference:factory", reference.factory)
 
 BAD_FACTORIES = {
     "no_colon": ("harness.targets.reference", "expected MODULE:ATTR"),
