@@ -19,13 +19,13 @@ from typing import Any
 
 from harness.conditions import Condition, load_conditions
 from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
+from harness.drive import Result, Subject, drive
 from harness.expectation import KeepaliveExpectation
 from harness.fixtures import Fixture
 from harness.interrupts import checkpoint
 from harness.matrix import Scenario, replies_by_origin, scenarios
 from harness.origins import Network
 from harness.pki import Authority
-from harness.drive import Result, Subject, drive
 from harness.verdicts import CAUSE_OTHER, Verdict, judge
 
 
@@ -169,7 +169,9 @@ def diagnose(
             rows.append(_row(scenario, result.outcome.describe(), _observed(result), verdict))
     if reverse:
         rows.reverse()
-    return Diagnosis(subject.spec, tuple(rows), time.perf_counter() - started, keepalive, keepalive_source)
+    return Diagnosis(
+        subject.spec, tuple(rows), time.perf_counter() - started, keepalive, keepalive_source
+    )
 
 
 def render(diagnosis: Diagnosis) -> str:

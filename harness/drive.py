@@ -196,7 +196,9 @@ def vet_factory(subject: Subject, *, deadline: float = DEFAULT_DEADLINE) -> None
                 f"while vetting it ({called})"
             )
         if fault.cause == causes.FACTORY_RAISED:
-            raise FactoryError(f"client factory {spec!r} raised {fault.detail} when called as {called}")
+            raise FactoryError(
+                f"client factory {spec!r} raised {fault.detail} when called as {called}"
+            )
         if fault.cause == causes.FACTORY_RETURNED:
             raise FactoryError(f"client factory {spec!r} {ran.broken[1] if ran.broken else ''}")
         raise FactoryError(f"client factory {spec!r}: {fault.detail} ({called})")

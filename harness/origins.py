@@ -63,7 +63,7 @@ class Backend(HTTPServer):
         if self._requests is not None:
             host = request.headers.get("Host", "")
             self._requests.append(RequestSeen(self._name, request.method, host, request.path))
-        return super().dispatch(request)  # type: ignore[no-any-return]
+        return super().dispatch(request)
 
     def thread_target(self) -> None:
         """Serve with a short poll interval: stop() waits for one (pytest-httpserver: 0.5 s)."""

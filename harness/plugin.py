@@ -13,7 +13,6 @@ import contextlib
 import functools
 import gc
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,8 +91,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ),
         settings.FIXTURES: (
             "DIR",
-            "directory of origin files, with conditions/ beside them (default: the packaged "
-            "ones)",
+            "directory of origin files, with conditions/ beside them (default: the packaged ones)",
         ),
     }
     for knob, (metavar, text) in knobs.items():
@@ -109,8 +107,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         LEAK_CHECK_OPTION,
         dest="harness_leak_check",
         action="store_true",
-        help="fail the session if a thread, a file descriptor or a child process outlives the "
-        "fixtures",
+        help="fail the session if a thread or file descriptor outlives the fixtures",
     )
 
 
@@ -228,6 +225,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop the workers (their sockets and logs are the run's), then look for leaks."""
+    sandbox = session.config.stash.get(_SANDBOX_KEY, None)
+    if sandbox is not None:
+        sandbox.close()
     check = session.stash.get(_LEAKS_KEY, None)
     if check is None:
         return

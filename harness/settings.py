@@ -101,4 +101,3 @@ def factory(setting: Setting) -> str | None:
     if setting.value is not None and not setting.value.strip():
         raise UsageInputError(f"{setting.source}: empty; expected MODULE:ATTR")
     return None if setting.value is None else setting.value.strip()
-

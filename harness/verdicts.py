@@ -131,11 +131,16 @@ def _destination(result: Result, expect: Expectation) -> Verdict | None:
     host = expect.host
     for observation in result.observations:
         if observation.sni is not None and observation.sni.rstrip(".").lower() != host:
-            return failed(CAUSE_WRONG_HOST, f"the TLS handshake named {observation.sni!r}, expected {host!r}")
+            return failed(
+                CAUSE_WRONG_HOST, f"the TLS handshake named {observation.sni!r}, expected {host!r}"
+            )
     for request in result.requests:
         named = urlsplit(f"//{request.host}").hostname or ""
         if named.rstrip(".").lower() != host:
-            return failed(CAUSE_WRONG_HOST, f"{request.method} {request.path} carried Host {request.host!r}, expected {host!r}")
+            return failed(
+                CAUSE_WRONG_HOST,
+                f"{request.method} {request.path} carried Host {request.host!r}, expected {host!r}",
+            )
         if not _under(request.path, expect.base_path):
             return failed(
                 CAUSE_WRONG_PATH,

@@ -169,7 +169,11 @@ def test_diagnose_reference_exit_0_with_json_and_the_expectation_in_force(
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["ok"] is True
-    assert report["keepalive"] == {"judged": False, "idle_seconds": None, "source": f"env {ENV_VAR}"}
+    assert report["keepalive"] == {
+        "judged": False,
+        "idle_seconds": None,
+        "source": f"env {ENV_VAR}",
+    }
 
 
 # Signals.

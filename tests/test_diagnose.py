@@ -52,6 +52,8 @@ from harness.verdicts import (
 )
 
 CAUSE_FACTORY_RETURNED = causes.FACTORY_RETURNED
+#: A factory (``MODULE:ATTR`` or a module-level function) as a Subject of the session's sandbox.
+MakeSubject = Callable[[str | ClientFactory], Subject]
 
 
 def _labelled(*labels: str) -> Callable[[Scenario], bool]:
@@ -112,19 +114,32 @@ RUNS: dict[str, tuple[ClientFactory, tuple[str, ...] | None, KeepaliveExpectatio
 
 
 @pytest.fixture(scope="module")
-def subjects(harness_sandbox: Sandbox) -> Callable[[ClientFactory], Subject]:
+def subjects(harness_sandbox: Sandbox) -> MakeSubject:
     """Subjects run in the session's sandbox (a warm worker per factory, shared by runs)."""
     return lambda factory: Subject.of(harness_sandbox, factory)
 
 
+class Diagnoses:
+    """The runs of :data:`RUNS` by name, each made the first time a test asks for it: every
+    scenario forks a process of its own, so a worker of ``-n 2`` runs only what its tests read."""
+
+    def __init__(self, subjects: MakeSubject) -> None:
+        self.subjects = subjects
+        self.fixtures = load_fixtures()
+        self.done: dict[str, Diagnosis] = {}
+
+    def __getitem__(self, name: str) -> Diagnosis:
+        if name not in self.done:
+            factory, labels, keepalive = RUNS[name]
+            select = _labelled(*labels) if labels else None
+            subject = self.subjects(factory)
+            self.done[name] = diagnose(subject, self.fixtures, keepalive=keepalive, select=select)
+        return self.done[name]
+
+
 @pytest.fixture(scope="module")
-def diagnoses(subjects: Callable[[ClientFactory], Subject]) -> dict[str, Diagnosis]:
-    fixtures = load_fixtures()
-    results = {}
-    for name, (factory, labels, keepalive) in RUNS.items():
-        select = _labelled(*labels) if labels else None
-        results[name] = diagnose(subjects(factory), fixtures, keepalive=keepalive, select=select)
-    return results
+def diagnoses(subjects: MakeSubject) -> Diagnoses:
+    return Diagnoses(subjects)
 
 
 def failed_rows(result: Diagnosis) -> list[Row]:
@@ -132,13 +147,13 @@ def failed_rows(result: Diagnosis) -> list[Row]:
 
 
 @pytest.mark.parametrize("name", ["reference", "idle-60-expected-60", "no-keepalive-not-judged"])
-def test_clean(diagnoses: dict[str, Diagnosis], name: str) -> None:
+def test_clean(diagnoses: Diagnoses, name: str) -> None:
     result = diagnoses[name]
     assert result.ok, render(result)
     assert {row.mode for row in result.rows} == {"sync", "async"}
 
 
-def test_reference_runs_every_condition(diagnoses: dict[str, Diagnosis]) -> None:
+def test_reference_runs_every_condition(diagnoses: Diagnoses) -> None:
     conditions = {row.condition for row in diagnoses["reference"].rows}
     assert conditions == {"direct", "https-proxy", "proxy-only"}
 
@@ -163,7 +178,7 @@ def test_reference_runs_every_condition(diagnoses: dict[str, Diagnosis]) -> None
     ],
 )
 def test_each_bad_factory_gets_the_cause_it_shows(
-    diagnoses: dict[str, Diagnosis], name: str, cause: str, words: str
+    diagnoses: Diagnoses, name: str, cause: str, words: str
 ) -> None:
     """Every failed row names the one cause that matches the observation, and the summary counts
     that cause (``N x <cause>``), nothing else."""
@@ -180,7 +195,7 @@ def test_each_bad_factory_gets_the_cause_it_shows(
 
 
 def test_no_proxy_blind_factory_fails_every_non_codex_no_proxy_row(
-    diagnoses: dict[str, Diagnosis],
+    diagnoses: Diagnoses,
 ) -> None:
     result = diagnoses["no-proxy-blind"]
     failed = failed_rows(result)
@@ -190,7 +205,7 @@ def test_no_proxy_blind_factory_fails_every_non_codex_no_proxy_row(
 
 
 def test_scheme_blind_factory_fails_the_plain_http_proxy_rows(
-    diagnoses: dict[str, Diagnosis],
+    diagnoses: Diagnoses,
 ) -> None:
     failed = failed_rows(diagnoses["scheme-blind"])
     assert {(row.setting, row.kind) for row in failed} == {
@@ -203,7 +218,7 @@ def test_scheme_blind_factory_fails_the_plain_http_proxy_rows(
 
 
 def test_suite_and_diagnose_judge_the_same_scenarios(
-    diagnoses: dict[str, Diagnosis], pytester: pytest.Pytester
+    diagnoses: Diagnoses, pytester: pytest.Pytester
 ) -> None:
     """The split suite's matrix cases and diagnose's rows are one list: same ids, same count."""
     pytester.makepyfile(test_inner_split=SPLIT_SUITE_MODULE)
@@ -217,21 +232,21 @@ def test_suite_and_diagnose_judge_the_same_scenarios(
     assert suite == rows
 
 
-def test_idle_mismatch_rows_are_the_direct_non_codex_ones(diagnoses: dict[str, Diagnosis]) -> None:
+def test_idle_mismatch_rows_are_the_direct_non_codex_ones(diagnoses: Diagnoses) -> None:
     rows = diagnoses["idle-60"].rows
     codex = {e.id for fixture in load_fixtures() for e in fixture.endpoints if e.codex}
     assert {row.endpoint for row in rows if not row.ok} == {row.endpoint for row in rows} - codex
     assert all("keepalive 60s" in row.observed for row in rows if not row.ok)
 
 
-def test_regressed_fails_only_direct_codex_rows(diagnoses: dict[str, Diagnosis]) -> None:
+def test_regressed_fails_only_direct_codex_rows(diagnoses: Diagnoses) -> None:
     failed = {(row.endpoint, row.condition) for row in diagnoses["regressed"].rows if not row.ok}
     assert failed
     assert all("chatgpt.com" in endpoint.lower() for endpoint, _ in failed)
     assert {condition for _, condition in failed} == {"direct"}
 
 
-def test_keepalive_not_judged_still_judges_codex(diagnoses: dict[str, Diagnosis]) -> None:
+def test_keepalive_not_judged_still_judges_codex(diagnoses: Diagnoses) -> None:
     """With keepalive off, a client that arms keepalive for Codex still fails the Codex rows."""
     judged = {
         (r.endpoint, r.mode) for r in failed_rows(diagnoses["regressed"]) if r.condition == "direct"
@@ -240,7 +255,7 @@ def test_keepalive_not_judged_still_judges_codex(diagnoses: dict[str, Diagnosis]
     assert unjudged == judged
 
 
-def test_factory_that_raises_fails_its_rows_only(diagnoses: dict[str, Diagnosis]) -> None:
+def test_factory_that_raises_fails_its_rows_only(diagnoses: Diagnoses) -> None:
     result = diagnoses["raising"]
     failed = {(row.endpoint, row.mode, row.cause) for row in failed_rows(result)}
     assert failed == {
@@ -268,7 +283,7 @@ def test_factory_that_raises_fails_its_rows_only(diagnoses: dict[str, Diagnosis]
 
 
 def test_factory_that_returns_no_client_fails_its_rows_only(
-    diagnoses: dict[str, Diagnosis],
+    diagnoses: Diagnoses,
 ) -> None:
     failed = failed_rows(diagnoses["wrong-type"])
     assert {(row.endpoint, row.mode) for row in failed} == {
@@ -285,7 +300,7 @@ def test_factory_that_returns_no_client_fails_its_rows_only(
 
 
 def test_reverse_order_gives_the_same_rows(
-    subjects: Callable[[ClientFactory], Subject],
+    subjects: MakeSubject,
 ) -> None:
     """Each scenario runs in a process of its own, so running the matrix backwards changes
     nothing: the same rows, in the same order, with the same verdicts."""
@@ -302,7 +317,7 @@ def test_reverse_order_gives_the_same_rows(
     assert rows(reverse=True) == forward
 
 
-def test_report_says_which_expectation_was_in_force(diagnoses: dict[str, Diagnosis]) -> None:
+def test_report_says_which_expectation_was_in_force(diagnoses: Diagnoses) -> None:
     default = diagnoses["reference"]
     assert default.as_json()["keepalive"] == {
         "judged": True,
@@ -317,7 +332,7 @@ def test_report_says_which_expectation_was_in_force(diagnoses: dict[str, Diagnos
     assert sixty["idle_seconds"] == 60
 
 
-def test_json_report_round_trips(diagnoses: dict[str, Diagnosis]) -> None:
+def test_json_report_round_trips(diagnoses: Diagnoses) -> None:
     report = json.loads(json.dumps(diagnoses["regressed"].as_json()))
     assert report["ok"] is False
     assert report["causes"] == {CAUSE_KEEPALIVE_RESET: report["failed"]}
@@ -459,7 +474,7 @@ def test_keepalive_at_the_expected_idle_passes() -> None:
 def faulted(fault: Fault) -> Result:
     """A hand-made result as drive() makes it when it saw the failure itself: nothing reached
     the origin, the client got nothing, and the outcome quotes the fault."""
-    return result(Outcome(cause="NONE", error=fault.describe()), fault=fault)
+    return result(Outcome(cause="NO_REPLY", error=fault.describe()), fault=fault)
 
 
 BREACH = f"connecting for {NON_CODEX.id} (sync) took over 2.5 s"

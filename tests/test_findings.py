@@ -30,7 +30,9 @@ def run(harness_network: Network, harness_sandbox: Sandbox) -> Callable[..., Res
     return functools.partial(drive, harness_network, Subject.of(harness_sandbox, reference.factory))
 
 
-def test_keepalive_socket_options_do_not_reach_proxy_tunnels(harness_network: Network, run: Callable[..., Result]) -> None:
+def test_keepalive_socket_options_do_not_reach_proxy_tunnels(
+    harness_network: Network, run: Callable[..., Result]
+) -> None:
     """httpcore's HTTPProxy does not pass socket_options to its tunnel connections: a keepalive
     client behind HTTPS_PROXY has no keepalive on its socket, although it does go direct."""
     direct = run(OPENAI, Call.MODELS)
@@ -44,7 +46,9 @@ def test_keepalive_socket_options_do_not_reach_proxy_tunnels(harness_network: Ne
     assert [t.keepalive.armed for t in proxied.tunnels] == [False], httpx.__version__
 
 
-def test_star_inside_no_proxy_list_is_a_wildcard_for_httpx_only(harness_network: Network, run: Callable[..., Result]) -> None:
+def test_star_inside_no_proxy_list_is_a_wildcard_for_httpx_only(
+    harness_network: Network, run: Callable[..., Result]
+) -> None:
     """``NO_PROXY="a.example,*"``: httpx bypasses the proxy for every host, urllib.request's
     rules (which the reference keepalive client follows) do not. Only a lone ``*`` agrees."""
     environ = {"HTTPS_PROXY": harness_network.proxy.url, "NO_PROXY": "a.example,*"}
@@ -55,7 +59,9 @@ def test_star_inside_no_proxy_list_is_a_wildcard_for_httpx_only(harness_network:
     assert [o.direct for o in keepalive.observations] == [False]
 
 
-def test_port_entry_in_no_proxy_exempts_nothing(harness_network: Network, run: Callable[..., Result]) -> None:
+def test_port_entry_in_no_proxy_exempts_nothing(
+    harness_network: Network, run: Callable[..., Result]
+) -> None:
     """``NO_PROXY="host:443"`` exempts nothing for urllib.request's rules (the reference keepalive
     client: it compares the entry with the bare host name) nor for httpx (the SDK default), so
     the proxy rules the verdicts use (harness/proxy_rules.py) read entries as host names only."""
@@ -64,9 +70,7 @@ def test_port_entry_in_no_proxy_exempts_nothing(harness_network: Network, run: C
     sdk_env = {"HTTPS_PROXY": proxy, "NO_PROXY": "chatgpt.com:443"}
     keepalive_env = {"HTTPS_PROXY": proxy, "NO_PROXY": "api.openai.com:443"}
     sdk_default = run(codex, Call.REPORT, environ=sdk_env)
-    keepalive = run(
-        OPENAI, Call.MODELS, environ=keepalive_env
-    )
+    keepalive = run(OPENAI, Call.MODELS, environ=keepalive_env)
     assert [o.direct for o in keepalive.observations] == [False], "urllib: via the proxy"
     assert [o.direct for o in sdk_default.observations] == [False], httpx.__version__
     assert expected_route(codex.base_url, sdk_env).via_proxy

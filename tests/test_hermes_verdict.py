@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import importlib.metadata
 import unittest
-from pathlib import Path as FilePath
+from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.version import Version
 
+from harness.drive import Subject, vet_factory
 from harness.expectation import KeepaliveExpectation
-from harness.factory import FactoryError, vet_factory
 from harness.junit import Case
-from harness.suites.driven import Driven, scenarios
+from harness.sandbox.contract import FactoryError
+from harness.sandbox.pool import Sandbox
+from harness.suites.driven import Driven, driven_scenarios
 from harness.suites.runner import run_split_suite
-from harness.targets.hermes_paths import Path
+from harness.targets.hermes_paths import Construction
 from harness.targets.hermes_releases import RELEASES, Client, ProxyRule
 from harness.targets.hermes_verdict import (
     FAILED,
@@ -37,7 +40,7 @@ from harness.targets.hermes_verdict import (
 )
 from harness.verdicts import CAUSE_KEEPALIVE_OFF, CAUSE_KEEPALIVE_RESET, CAUSE_UNEXPECTED_PROXY
 
-ROOT = FilePath(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
 SUITE_TIMEOUT_SECONDS = 600
 PROXY = "http://127.0.42.1:3128"
@@ -71,14 +74,14 @@ def test_cited_lines_say_what_the_table_claims(release: str) -> None:
     wrong = []
     for key, facts in RELEASES[release].items():
         for source in facts.sources:
-            lines = FilePath(str(distribution.locate_file(source.file))).read_text().splitlines()
+            lines = Path(str(distribution.locate_file(source.file))).read_text().splitlines()
             line = lines[source.line - 1] if source.line <= len(lines) else ""
             if source.text not in line:
                 wrong.append(f"{key}: {source} is {line.strip()!r}, not {source.text!r}")
     assert not wrong, "\n".join(wrong)
 
 
-def run_path(pytester: pytest.Pytester, release: str, path: Path) -> list[Case]:
+def run_path(pytester: pytest.Pytester, release: str, path: Construction) -> list[Case]:
     """The split suite against one path of the installed Hermes, scenarios recorded per case."""
     pytester.makeconftest("from harness.suites.driven import *  # noqa: F403\n")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -90,14 +93,14 @@ def run_path(pytester: pytest.Pytester, release: str, path: Path) -> list[Case]:
 
 
 @needs_release
-@pytest.mark.parametrize("path", list(Path), ids=[p.value for p in Path])
+@pytest.mark.parametrize("path", list(Construction), ids=[p.value for p in Construction])
 def test_installed_release_gets_its_predicted_verdict(
-    pytester: pytest.Pytester, release: str, path: Path
+    pytester: pytest.Pytester, release: str, path: Construction
 ) -> None:
     cases = run_path(pytester, release, path)
     wrong = []
     for case in cases:
-        driven = scenarios(case.properties)
+        driven = driven_scenarios(case.properties)
         predicted = case_prediction(release, path, driven)
         if predicted is None:  # drove nothing: only the suite's own skips end that way
             if case.outcome == FAILED:
@@ -143,33 +146,45 @@ def test_every_release_from_0_13_0_is_recorded_for_every_path_and_client() -> No
 @pytest.mark.parametrize(
     ("version", "path", "case", "outcome", "because"),
     [
-        ("0.17.0", Path.AGENT, scenario(CODEX, codex=True), FAILED, CAUSE_KEEPALIVE_RESET),
-        ("0.17.0", Path.AGENT, scenario(CUSTOM), PASSED, ""),
-        ("0.17.0", Path.AGENT, scenario(CODEX, codex=True, HTTPS_PROXY=PROXY), PASSED, ""),
-        ("0.19.0", Path.AGENT, scenario(CODEX, codex=True), PASSED, ""),
-        ("0.19.0", Path.AGENT, scenario(CUSTOM), FAILED, CAUSE_KEEPALIVE_OFF),
-        ("0.17.0", Path.AUXILIARY, scenario(CODEX, codex=True), PASSED, ""),
-        ("0.18.0", Path.AUXILIARY, scenario(CODEX, codex=True), FAILED, CAUSE_KEEPALIVE_RESET),
-        ("0.18.0", Path.AUXILIARY, scenario(CUSTOM, async_client=True), PASSED, ""),
+        ("0.17.0", Construction.AGENT, scenario(CODEX, codex=True), FAILED, CAUSE_KEEPALIVE_RESET),
+        ("0.17.0", Construction.AGENT, scenario(CUSTOM), PASSED, ""),
+        ("0.17.0", Construction.AGENT, scenario(CODEX, codex=True, HTTPS_PROXY=PROXY), PASSED, ""),
+        ("0.19.0", Construction.AGENT, scenario(CODEX, codex=True), PASSED, ""),
+        ("0.19.0", Construction.AGENT, scenario(CUSTOM), FAILED, CAUSE_KEEPALIVE_OFF),
+        ("0.17.0", Construction.AUXILIARY, scenario(CODEX, codex=True), PASSED, ""),
+        (
+            "0.18.0",
+            Construction.AUXILIARY,
+            scenario(CODEX, codex=True),
+            FAILED,
+            CAUSE_KEEPALIVE_RESET,
+        ),
+        ("0.18.0", Construction.AUXILIARY, scenario(CUSTOM, async_client=True), PASSED, ""),
         (
             "0.17.0",
-            Path.AUXILIARY,
+            Construction.AUXILIARY,
             scenario(CUSTOM, async_client=True),
             FAILED,
             CAUSE_KEEPALIVE_OFF,
         ),
         (
             "0.18.0",
-            Path.AUXILIARY,
+            Construction.AUXILIARY,
             scenario(LOCAL, HTTPS_PROXY=PROXY),
             FAILED,
             CAUSE_UNEXPECTED_PROXY,
         ),
-        ("0.17.0", Path.AUXILIARY, scenario(LOCAL, HTTPS_PROXY=PROXY), FAILED, CAUSE_KEEPALIVE_OFF),
+        (
+            "0.17.0",
+            Construction.AUXILIARY,
+            scenario(LOCAL, HTTPS_PROXY=PROXY),
+            FAILED,
+            CAUSE_KEEPALIVE_OFF,
+        ),
     ],
 )
 def test_predictions_follow_from_the_facts(
-    version: str, path: Path, case: Driven, outcome: str, because: str
+    version: str, path: Construction, case: Driven, outcome: str, because: str
 ) -> None:
     predicted = predict(version, path, case)
     assert (predicted.outcome, predicted.because) == (outcome, because)
@@ -177,30 +192,34 @@ def test_predictions_follow_from_the_facts(
 
 def test_keepalive_left_unjudged_passes_the_releases_that_dropped_it() -> None:
     unjudged = KeepaliveExpectation(None)
-    assert predict("0.19.0", Path.AGENT, scenario(CUSTOM), unjudged).outcome == PASSED
+    assert predict("0.19.0", Construction.AGENT, scenario(CUSTOM), unjudged).outcome == PASSED
     assert (
-        predict("0.19.0", Path.AGENT, scenario(CUSTOM), KeepaliveExpectation(60)).outcome == FAILED
+        predict("0.19.0", Construction.AGENT, scenario(CUSTOM), KeepaliveExpectation(60)).outcome
+        == FAILED
     )
     assert (
-        predict("0.17.0", Path.AGENT, scenario(CUSTOM), KeepaliveExpectation(60)).outcome == FAILED
+        predict("0.17.0", Construction.AGENT, scenario(CUSTOM), KeepaliveExpectation(60)).outcome
+        == FAILED
     )
 
 
 def test_what_hermes_builds_not_is_a_skip_with_its_reason() -> None:
-    async_agent = predict("0.19.0", Path.AGENT, scenario(CUSTOM, async_client=True))
+    async_agent = predict("0.19.0", Construction.AGENT, scenario(CUSTOM, async_client=True))
     openrouter = Driven("openrouter", "https://openrouter.ai/api/v1", False, False, "direct", {})
-    async_codex = predict("0.18.0", Path.AUXILIARY, scenario(CODEX, codex=True, async_client=True))
+    async_codex = predict(
+        "0.18.0", Construction.AUXILIARY, scenario(CODEX, codex=True, async_client=True)
+    )
     assert async_agent.outcome == SKIPPED and "builds no" in async_agent.because
-    assert predict("0.13.0", Path.AGENT, openrouter).outcome == SKIPPED
+    assert predict("0.13.0", Construction.AGENT, openrouter).outcome == SKIPPED
     assert async_codex.outcome == SKIPPED
 
 
 def test_a_case_is_skipped_once_a_scenario_is_then_fails_once_one_does() -> None:
     fails, skips = scenario(CODEX, codex=True), scenario(CODEX, codex=True, async_client=True)
     passes = scenario(CODEX, codex=True, HTTPS_PROXY=PROXY)
-    assert case_prediction("0.17.0", Path.AGENT, []) is None
-    assert case_prediction("0.17.0", Path.AGENT, [passes, fails]).outcome == FAILED  # type: ignore[union-attr]
-    assert case_prediction("0.17.0", Path.AGENT, [fails, skips]).outcome == SKIPPED  # type: ignore[union-attr]
+    assert case_prediction("0.17.0", Construction.AGENT, []) is None
+    assert case_prediction("0.17.0", Construction.AGENT, [passes, fails]).outcome == FAILED  # type: ignore[union-attr]
+    assert case_prediction("0.17.0", Construction.AGENT, [fails, skips]).outcome == SKIPPED  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -239,26 +258,26 @@ def readme_rows() -> dict[str, str]:
     return rows
 
 
-@pytest.mark.parametrize("path", list(Path), ids=[p.value for p in Path])
-def test_readme_hermes_rows_say_what_the_table_derives(path: Path) -> None:
+@pytest.mark.parametrize("path", list(Construction), ids=[p.value for p in Construction])
+def test_readme_hermes_rows_say_what_the_table_derives(path: Construction) -> None:
     rows = readme_rows()
     assert rows.get(f"harness.targets.hermes:{path.value}") == summary(path), rows
 
 
-def test_vetting_lets_a_factory_decline_one_mode_not_both() -> None:
-    """The agent path has no async client: its factory declines async with a SkipTest."""
+def sync_only(provider: str, base_url: str, api_key: str, *, async_client: bool = False) -> Any:
     import openai
 
-    def sync_only(
-        provider: str, base_url: str, api_key: str, *, async_client: bool = False
-    ) -> openai.OpenAI:
-        if async_client:
-            raise unittest.SkipTest("builds no async client")
-        return openai.OpenAI(api_key=api_key, base_url=base_url)
+    if async_client:
+        raise unittest.SkipTest("builds no async client")
+    return openai.OpenAI(api_key=api_key, base_url=base_url)
 
-    def neither(provider: str, base_url: str, api_key: str, *, async_client: bool = False) -> None:
-        raise unittest.SkipTest("builds nothing")
 
-    vet_factory("tests:sync_only", sync_only)
+def neither(provider: str, base_url: str, api_key: str, *, async_client: bool = False) -> None:
+    raise unittest.SkipTest("builds nothing")
+
+
+def test_vetting_lets_a_factory_decline_one_mode_not_both(harness_sandbox: Sandbox) -> None:
+    """The agent path has no async client: its factory declines async with a SkipTest."""
+    vet_factory(Subject.of(harness_sandbox, sync_only))
     with pytest.raises(FactoryError, match="builds no client"):
-        vet_factory("tests:neither", neither)
+        vet_factory(Subject.of(harness_sandbox, neither))

@@ -72,10 +72,7 @@ def _build_and_call(factory: ClientFactory, job: Job, router: Router, report: in
     write_message(report, {PHASE: CALL})
     call = Call(job.call)
     client = client.with_options(max_retries=0)
-    if job.async_client:
-        outcome = asyncio.run(_async(client, call))
-    else:
-        outcome = sync_call(client, call)
+    outcome = asyncio.run(_async(client, call)) if job.async_client else sync_call(client, call)
     write_message(report, {OUTCOME: outcome.as_json(), "refusals": router.refusals()})
 
 

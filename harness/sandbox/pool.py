@@ -9,6 +9,7 @@ ended. Nothing here uses signals or threads.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -28,7 +29,6 @@ from harness.sandbox.wire import (
     BROKEN,
     BUILD,
     BUILT,
-    CALL,
     DONE,
     EXIT,
     OUTCOME,
@@ -88,8 +88,8 @@ class _Lines:
         self.fd = fd
         self.buffer = b""
 
-    def next(self, timeout: float | None) -> dict[str, Any] | None | bool:
-        """A message; None when ``timeout`` passed first; False at end of file."""
+    def next(self, timeout: float | None) -> dict[str, Any] | None:
+        """A message; None when ``timeout`` passed first; EOFError at end of file."""
         ends_at = None if timeout is None else time.monotonic() + timeout
         while b"\n" not in self.buffer:
             left = None if ends_at is None else max(ends_at - time.monotonic(), 0.0)
@@ -98,7 +98,7 @@ class _Lines:
                 return None
             chunk = os.read(self.fd, 65536)
             if not chunk:
-                return False
+                raise EOFError
             self.buffer += chunk
         line, self.buffer = self.buffer.split(b"\n", 1)
         try:
@@ -111,13 +111,17 @@ class _Lines:
 class Worker:
     """One warm worker process for one factory spec."""
 
-    def __init__(self, spec: str, *, preload: bool, import_seconds: float) -> None:
+    def __init__(
+        self, spec: str, *, preload: bool, import_seconds: float, lazy: bool = True
+    ) -> None:
         self.spec = spec
         self.preload = preload
+        self.lazy = lazy
         self.threads: list[str] = []
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.control = ours
-        self.log: IO[bytes] = tempfile.TemporaryFile(prefix="harness-worker-")
+        # the worker's own output, kept for as long as the worker (closed in close())
+        self.log: IO[bytes] = tempfile.TemporaryFile(prefix="harness-worker-")  # noqa: SIM115
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "harness.sandbox.worker", str(theirs.fileno())],
@@ -141,7 +145,12 @@ class Worker:
             raise
 
     def _handshake(self, import_seconds: float) -> None:
-        hello = {"spec": self.spec, "sys_path": sys.path, "preload": self.preload}
+        hello = {
+            "spec": self.spec,
+            "sys_path": sys.path,
+            "preload": self.preload,
+            "lazy": self.lazy,
+        }
         self.control.send(json.dumps(hello).encode())
         ready, _, _ = select.select([self.control], [], [], import_seconds)
         if not ready:
@@ -169,34 +178,35 @@ class Worker:
         if self.process.poll() is not None:
             raise WorkerFailed(f"the worker for {self.spec} has ended: {self.tail()}")
         read_end, write_end = os.pipe()
-        output = tempfile.TemporaryFile(prefix="harness-child-")
         ran = Ran()
         started = time.monotonic()
-        try:
+        with tempfile.TemporaryFile(prefix="harness-child-") as output:
             try:
-                socket.send_fds(self.control, [job.encode()], [write_end, output.fileno()])
+                try:
+                    socket.send_fds(self.control, [job.encode()], [write_end, output.fileno()])
+                finally:
+                    os.close(write_end)
+                self._follow(_Lines(read_end), ran, deadline, started)
             finally:
-                os.close(write_end)
-            self._follow(_Lines(read_end), ran, deadline, started)
-        finally:
-            os.close(read_end)
-            output.seek(0)
-            ran.output = output.read()[-OUTPUT_TAIL_BYTES:].decode(errors="replace").strip()
-            output.close()
+                os.close(read_end)
+                output.seek(0)
+                ran.output = output.read()[-OUTPUT_TAIL_BYTES:].decode(errors="replace").strip()
         ran.seconds = time.monotonic() - started
         return ran
 
     def _follow(self, lines: _Lines, ran: Ran, deadline: float, started: float) -> None:
-        phase, phase_started = BUILD, started
+        phase: str | None = BUILD
+        phase_started = started
         ran.phase = BUILD
         while True:
             if phase is None:
                 timeout = KILL_WAIT_SECONDS
             else:
                 timeout = max(phase_started + deadline - time.monotonic(), 0.0)
-            message = lines.next(timeout)
-            if message is False:
-                raise WorkerFailed(f"the worker for {self.spec} died: {self.tail()}")
+            try:
+                message = lines.next(timeout)
+            except EOFError:
+                raise WorkerFailed(f"the worker for {self.spec} died: {self.tail()}") from None
             if message is None:
                 if phase is None:
                     self.process.kill()
@@ -238,10 +248,8 @@ class Worker:
     def close(self) -> None:
         try:
             if self.process.poll() is None:
-                try:
+                with contextlib.suppress(OSError):
                     self.control.send(b'{"op": "quit"}')
-                except OSError:
-                    pass
                 try:
                     self.process.wait(QUIT_WAIT_SECONDS)
                 except subprocess.TimeoutExpired:
@@ -273,9 +281,12 @@ class Sandbox:
             found.close()
         try:
             worker = Worker(spec, preload=True, import_seconds=self.import_seconds)
-        except _ImportStartsThreads as exc:
-            worker = Worker(spec, preload=False, import_seconds=self.import_seconds)
-            worker.threads = exc.threads
+        except _ImportStartsThreads:
+            try:  # the lazily imported modules start threads: leave them to each child
+                worker = Worker(spec, preload=True, lazy=False, import_seconds=self.import_seconds)
+            except _ImportStartsThreads as exc:  # the module itself does
+                worker = Worker(spec, preload=False, import_seconds=self.import_seconds)
+                worker.threads = exc.threads
         self._workers[spec] = worker
         return worker
 
@@ -302,5 +313,3 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-

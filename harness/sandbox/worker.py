@@ -2,15 +2,19 @@
 
 Started by the judge as ``python -m harness.sandbox.worker FD`` in a session of its own (a
 terminal's Ctrl-C reaches the judge, which ends the work in order), with a clean environment.
-It stays single-threaded so that forking is safe; if importing the factory's module starts
-threads, it says so and the judge starts a cold worker instead, whose children import the module
-themselves. While a child runs, the worker waits on the child (a pidfd) and on the control socket
-(a ``kill`` from the judge's clock); once the child has ended it ends every process left below
-itself (orphans are reparented to it, a subreaper), names them, and writes the ``exit`` message.
+It stays single-threaded so that forking is safe. It also imports the modules the factory
+imports only when it first builds a client (found by a throwaway child). If importing any of
+this starts threads, it says so and the judge starts a worker that imports less: without those
+lazy modules, or, if the factory's module itself starts threads, a cold worker whose children
+import the module themselves. While a child runs, the worker waits on the child (a pidfd) and
+on the control socket (a ``kill`` from the judge's clock); once the child has ended it ends every
+process left below itself (orphans are reparented to it, a subreaper), names them, and writes
+the ``exit`` message.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -47,10 +51,23 @@ def _warm_sdk() -> None:
         if path.endswith("/models"):
             return httpx.Response(200, json={"object": "list", "data": []})
         if path.endswith("/chat/completions"):
-            choice = {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "x"}}
-            return httpx.Response(200, json={"id": "w", "object": "chat.completion", "created": 0, "model": "w", "choices": [choice]})
+            choice = {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": "x"},
+            }
+            return httpx.Response(
+                200,
+                json={
+                    "id": "w",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": "w",
+                    "choices": [choice],
+                },
+            )
         events = "".join(
-            f"event: {kind}\ndata: {{\"type\": \"{kind}\", \"sequence_number\": 0}}\n\n"
+            f'event: {kind}\ndata: {{"type": "{kind}", "sequence_number": 0}}\n\n'
             for kind in ("response.created", "response.completed")
         )
         return httpx.Response(200, text=events, headers={"content-type": "text/event-stream"})
@@ -71,10 +88,85 @@ def _warm_sdk() -> None:
 
     asyncio.run(warm_async())
     httpx.Client().close()  # the default SSL context
+    _import_quietly(ASYNC_NETWORK_MODULES)
+
+
+#: What an async client imports on its first real connection (anyio's asyncio backend, TLS).
+ASYNC_NETWORK_MODULES = ["anyio._backends._asyncio", "anyio.streams.tls", "anyio.lowlevel"]
+
+
+#: Bound on the probe that finds the modules a factory imports when it first builds a client.
+PROBE_SECONDS = 60.0
+
+
+def _lazy_modules(factory: ClientFactory, base: dict[str, str]) -> list[str]:
+    """The modules a factory imports only when it builds its first client (httpcore's pools,
+    a library's own submodules), found in a throwaway child that makes the vetting call. The
+    worker then imports them too, so no scenario's child pays for them; nothing the factory
+    built survives (that child exits), so a library's caches still start empty in every one."""
+    from harness.routing import Router
+    from harness.sandbox.contract import PROBE
+
+    read_end, write_end = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        try:
+            os.environ.clear()
+            os.environ.update(base)
+            before = set(sys.modules)
+            with Router().active():
+                for async_client in (False, True):
+                    # the vetting child reports what the call does; here only imports count
+                    with contextlib.suppress(BaseException):
+                        factory(*PROBE, async_client=async_client)
+            names = sorted(set(sys.modules) - before)
+            os.write(write_end, json.dumps(names).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    data = b""
+    try:
+        while True:
+            ready, _, _ = select.select([read_end], [], [], PROBE_SECONDS)
+            if not ready:
+                processes.kill_below(pid)
+                processes.kill([pid])
+                break
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+        processes.kill_below(os.getpid())
+        processes.reap_children()
+    try:
+        names = json.loads(data) if data else []
+    except ValueError:
+        return []
+    return [str(name) for name in names]
+
+
+def _import_quietly(names: list[str]) -> None:
+    import importlib
+
+    for name in names:
+        if name in sys.modules:
+            continue
+        try:
+            importlib.import_module(name)
+        except BaseException:  # a module that only imports in its original context
+            sys.modules.pop(name, None)
 
 
 def _threads() -> list[str]:
-    names = [thread.name for thread in threading.enumerate() if thread is not threading.main_thread()]
+    names = [
+        thread.name for thread in threading.enumerate() if thread is not threading.main_thread()
+    ]
     tasks = len(os.listdir("/proc/self/task")) if Path("/proc/self/task").exists() else 1
     if tasks > len(names) + 1:
         names.append(f"{tasks - len(names) - 1} thread(s) started outside Python")
@@ -95,7 +187,9 @@ def _leftovers() -> list[str]:
     return named
 
 
-def _run(control: socket.socket, job: Job, fds: list[int], factory: ClientFactory, base: dict[str, str]) -> None:
+def _run(
+    control: socket.socket, job: Job, fds: list[int], factory: ClientFactory, base: dict[str, str]
+) -> None:
     report, output = fds
     sys.stdout.flush()
     sys.stderr.flush()
@@ -108,7 +202,7 @@ def _run(control: socket.socket, job: Job, fds: list[int], factory: ClientFactor
     killed = False
     try:
         while True:
-            ready, _, _ = select.select([control, pidfd], [], [])
+            ready, _, _ = select.select([control.fileno(), pidfd], [], [])
             if pidfd in ready:
                 break
             message = control.recv(MAX_DATAGRAM)
@@ -144,6 +238,8 @@ def main(argv: list[str]) -> int:
         _warm_sdk()
         if hello["preload"]:
             factory = load_factory(spec)
+            if hello.get("lazy", False) and not _threads():
+                _import_quietly(_lazy_modules(factory, base))
     except FactoryError as exc:
         control.send(json.dumps({"ready": False, "error": str(exc)}).encode())
         return 0

@@ -5,8 +5,8 @@ wraps the plugin's and adds to the running case, before each scenario runs, a us
 property ``harness_scenario`` holding the scenario as JSON: the endpoint (provider, base URL,
 Codex or not), sync or async, the network condition and the client's environment (the
 condition's proxy variables and the case's own). pytest writes user properties into the JUnit
-report, where :func:`scenarios` reads them back. A release verdict derived from these survives any
-renaming or regrouping of the cases themselves.
+report, where :func:`driven_scenarios` reads them back. A release verdict derived from these
+survives any renaming or regrouping of the cases themselves.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from harness.conditions import DIRECT, Condition
+from harness.drive import Result
 from harness.fixtures import Endpoint
 from harness.origins import Network
-from harness.drive import Result
 from harness.sandbox.calls import Call
 
 PROPERTY = "harness_scenario"
@@ -69,7 +69,7 @@ class Driven:
         )
 
 
-def scenarios(properties: Iterable[tuple[str, str]]) -> list[Driven]:
+def driven_scenarios(properties: Iterable[tuple[str, str]]) -> list[Driven]:
     """The scenarios recorded in a case's properties, in the order they ran."""
     return [Driven.from_json(value) for name, value in properties if name == PROPERTY]
 

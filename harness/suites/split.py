@@ -23,6 +23,7 @@ import pytest
 from hypothesis import given
 
 from harness.conditions import DIRECT
+from harness.drive import Result
 from harness.expectation import KeepaliveExpectation
 from harness.fixtures import Endpoint, Fixture
 from harness.matrix import (
@@ -35,7 +36,6 @@ from harness.matrix import (
 )
 from harness.origins import Network
 from harness.profiles import suite_settings
-from harness.drive import Result
 from harness.sandbox.calls import Call
 from harness.spellings import (
     codex_base_urls,

@@ -40,13 +40,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path as FilePath
+from pathlib import Path
 from typing import Any
 
 import openai
 
 from harness.environ import scoped_environ
-from harness.targets.hermes_paths import Kind, Path, client_kind
+from harness.targets.hermes_paths import Construction, Kind, client_kind
 
 DISTRIBUTION = "hermes-agent"
 MODEL = "gpt-4o-mini"
@@ -106,9 +106,9 @@ def _auth_store() -> dict[str, Any]:
 
 
 @cache
-def _home() -> FilePath:
+def _home() -> Path:
     """The process's Hermes home: offline config.yaml and auth.json, removed at exit."""
-    home = FilePath(tempfile.mkdtemp(prefix="harness-hermes-home-"))
+    home = Path(tempfile.mkdtemp(prefix="harness-hermes-home-"))
     # Registered before Hermes registers its own exit handlers, so it runs after them.
     atexit.register(shutil.rmtree, home, ignore_errors=True)
     (home / "config.yaml").write_text(OFFLINE_CONFIG)
@@ -148,7 +148,7 @@ def agent(
             "sync); Hermes's AsyncOpenAI clients come from the auxiliary path, judged by "
             "harness.targets.hermes:auxiliary"
         )
-    if client_kind(Path.AGENT, provider, base_url) is Kind.OPENROUTER:
+    if client_kind(Construction.AGENT, provider, base_url) is Kind.OPENROUTER:
         raise NotOffline(
             f"{DISTRIBUTION} {VERSION}: AIAgent built for OpenRouter ({what}) starts a "
             "background fetch of https://openrouter.ai/api/v1/models that outlives the "
@@ -175,7 +175,7 @@ def auxiliary(
     or the Codex OAuth client for provider ``openai-codex``."""
     resolve = _hermes().resolve_provider_client
     expected = openai.AsyncOpenAI if async_client else openai.OpenAI
-    if client_kind(Path.AUXILIARY, provider, base_url) is Kind.CODEX_OAUTH:
+    if client_kind(Construction.AUXILIARY, provider, base_url) is Kind.CODEX_OAUTH:
         with _in_home():
             if async_client:
                 client, _model = resolve("openai-codex", model=CODEX_MODEL, async_mode=True)

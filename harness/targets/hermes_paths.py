@@ -19,7 +19,7 @@ from enum import Enum
 from urllib.parse import urlsplit
 
 
-class Path(str, Enum):
+class Construction(str, Enum):
     AGENT = "agent"
     AUXILIARY = "auxiliary"
 
@@ -47,9 +47,9 @@ def _on_host(base_url: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
-def client_kind(path: Path, provider: str, base_url: str) -> Kind:
+def client_kind(path: Construction, provider: str, base_url: str) -> Kind:
     """The Hermes client ``path`` builds for this endpoint."""
-    if path is Path.AGENT:
+    if path is Construction.AGENT:
         if _provider(provider) == OPENROUTER_PROVIDER or _on_host(base_url, OPENROUTER_HOST):
             return Kind.OPENROUTER
         return Kind.EXPLICIT

@@ -8,7 +8,7 @@ checks against the installed release):
 - :class:`Client`: built; TCP keepalive armed with that idle time (``None``: no SO_KEEPALIVE), and
   which proxy rule picks the route (:class:`ProxyRule`);
 - :class:`NotBuilt`: Hermes builds no such client on that path;
-- :class:`NotOffline`: building it reaches the network, so the factory does not.
+- :class:`ReachesNetwork`: building it reaches the network, so the factory does not.
 
 What the releases do, in short: up to 0.18.0 the main agent injects a keepalive transport (idle
 30 s) for every provider, Codex included; 0.18.1 drops the socket options everywhere. The
@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from harness.targets.hermes_paths import Kind, Path
+from harness.targets.hermes_paths import Construction, Kind
 
 
 class Mode(str, Enum):
@@ -68,14 +68,14 @@ class NotBuilt:
 
 
 @dataclass(frozen=True)
-class NotOffline:
+class ReachesNetwork:
     sources: tuple[Source, ...]
 
 
-Facts = Client | NotBuilt | NotOffline
-Key = tuple[Path, Kind, Mode]
+Facts = Client | NotBuilt | ReachesNetwork
+Key = tuple[Construction, Kind, Mode]
 
-AGENT, AUXILIARY = Path.AGENT, Path.AUXILIARY
+AGENT, AUXILIARY = Construction.AGENT, Construction.AUXILIARY
 EXPLICIT, OPENROUTER, CUSTOM, CODEX_OAUTH = (
     Kind.EXPLICIT,
     Kind.OPENROUTER,
@@ -103,7 +103,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                 S("run_agent.py", 271, "urllib.request.proxy_bypass_environment(host)"),
             ),
         ),
-        (AGENT, OPENROUTER, SYNC): NotOffline(
+        (AGENT, OPENROUTER, SYNC): ReachesNetwork(
             (S("run_agent.py", 1371, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
@@ -152,7 +152,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                 S("run_agent.py", 271, "urllib.request.proxy_bypass_environment(host)"),
             ),
         ),
-        (AGENT, OPENROUTER, SYNC): NotOffline(
+        (AGENT, OPENROUTER, SYNC): ReachesNetwork(
             (S("run_agent.py", 1386, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
@@ -213,7 +213,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                 ),
             ),
         ),
-        (AGENT, OPENROUTER, SYNC): NotOffline(
+        (AGENT, OPENROUTER, SYNC): ReachesNetwork(
             (S("agent/agent_init.py", 391, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
@@ -286,7 +286,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                 ),
             ),
         ),
-        (AGENT, OPENROUTER, SYNC): NotOffline(
+        (AGENT, OPENROUTER, SYNC): ReachesNetwork(
             (S("agent/agent_init.py", 391, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
@@ -359,7 +359,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                 ),
             ),
         ),
-        (AGENT, OPENROUTER, SYNC): NotOffline(
+        (AGENT, OPENROUTER, SYNC): ReachesNetwork(
             (S("agent/agent_init.py", 391, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
@@ -432,7 +432,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                 ),
             ),
         ),
-        (AGENT, OPENROUTER, SYNC): NotOffline(
+        (AGENT, OPENROUTER, SYNC): ReachesNetwork(
             (S("agent/agent_init.py", 388, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
@@ -505,7 +505,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                 ),
             ),
         ),
-        (AGENT, OPENROUTER, SYNC): NotOffline(
+        (AGENT, OPENROUTER, SYNC): ReachesNetwork(
             (S("agent/agent_init.py", 413, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
@@ -578,7 +578,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                 ),
             ),
         ),
-        (AGENT, OPENROUTER, SYNC): NotOffline(
+        (AGENT, OPENROUTER, SYNC): ReachesNetwork(
             (S("agent/agent_init.py", 426, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
@@ -688,7 +688,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                 ),
             ),
         ),
-        (AGENT, OPENROUTER, SYNC): NotOffline(
+        (AGENT, OPENROUTER, SYNC): ReachesNetwork(
             (S("agent/agent_init.py", 520, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
@@ -798,7 +798,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                 ),
             ),
         ),
-        (AGENT, OPENROUTER, SYNC): NotOffline(
+        (AGENT, OPENROUTER, SYNC): ReachesNetwork(
             (S("agent/agent_init.py", 520, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
@@ -908,7 +908,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                 ),
             ),
         ),
-        (AGENT, OPENROUTER, SYNC): NotOffline(
+        (AGENT, OPENROUTER, SYNC): ReachesNetwork(
             (S("agent/agent_init.py", 555, 'name="openrouter-prewarm",'),)
         ),
         (AGENT, EXPLICIT, ASYNC): NotBuilt(
@@ -995,6 +995,6 @@ RELEASES: dict[str, dict[Key, Facts]] = {
 }
 
 
-def facts(version: str, path: Path, kind: Kind, mode: Mode) -> Facts:
+def facts(version: str, path: Construction, kind: Kind, mode: Mode) -> Facts:
     """The recorded behaviour; KeyError for a release the table does not know."""
     return RELEASES[version][(path, kind, mode)]

@@ -5,7 +5,7 @@ endpoint, sync or async, condition, environment) and from the release's facts fo
 path builds for that endpoint (:mod:`harness.targets.hermes_releases`), never from the case's
 name. Per scenario:
 
-- no such client (:class:`NotBuilt`, :class:`NotOffline`): the case is skipped;
+- no such client (:class:`NotBuilt`, :class:`ReachesNetwork`): the case is skipped;
 - the route Hermes's proxy rule picks differs from the one the harness expects
   (:func:`harness.proxy_rules.expected_route`): it fails (``proxy bypass`` or ``unexpected proxy``);
 - through the proxy: it passes (the origin sees the proxy's socket; keepalive is not judged);
@@ -28,14 +28,14 @@ from urllib.parse import urlsplit
 from harness.expectation import KeepaliveExpectation
 from harness.proxy_rules import expected_route
 from harness.suites.driven import Driven
-from harness.targets.hermes_paths import Kind, Path, client_kind
+from harness.targets.hermes_paths import Construction, Kind, client_kind
 from harness.targets.hermes_releases import (
     RELEASES,
     Client,
     Mode,
     NotBuilt,
-    NotOffline,
     ProxyRule,
+    ReachesNetwork,
     facts,
 )
 from harness.verdicts import (
@@ -98,7 +98,7 @@ def via_proxy(rule: ProxyRule, base_url: str, environ: Mapping[str, str]) -> boo
 
 def predict(
     version: str,
-    path: Path,
+    path: Construction,
     scenario: Driven,
     keepalive: KeepaliveExpectation = DEFAULT_KEEPALIVE,
 ) -> Prediction:
@@ -108,7 +108,7 @@ def predict(
     known = facts(version, path, kind, mode)
     if isinstance(known, NotBuilt):
         return Prediction(SKIPPED, NOT_BUILT_WORDS)
-    if isinstance(known, NotOffline):
+    if isinstance(known, ReachesNetwork):
         return Prediction(SKIPPED, NOT_OFFLINE_WORDS)
     return _judged(known, scenario, keepalive)
 
@@ -135,7 +135,7 @@ def _judged(known: Client, scenario: Driven, keepalive: KeepaliveExpectation) ->
 
 def case_prediction(
     version: str,
-    path: Path,
+    path: Construction,
     scenarios: Sequence[Driven],
     keepalive: KeepaliveExpectation = DEFAULT_KEEPALIVE,
 ) -> Prediction | None:
@@ -193,7 +193,7 @@ _BECAUSE_WORDS = {
 Key = tuple[str, str, str]  # mode, endpoint label, route
 
 
-def _endpoints(path: Path) -> list[tuple[str, str, bool, str]]:
+def _endpoints(path: Construction) -> list[tuple[str, str, bool, str]]:
     """The representative endpoints, one per kind of client the path builds for them."""
     chosen: dict[tuple[Kind, bool], tuple[str, str, bool, str]] = {}
     for provider, base_url, codex, label in _ENDPOINTS:
@@ -204,7 +204,7 @@ def _endpoints(path: Path) -> list[tuple[str, str, bool, str]]:
     return list(chosen.values())
 
 
-def _verdicts(version: str, path: Path) -> dict[Key, Prediction]:
+def _verdicts(version: str, path: Construction) -> dict[Key, Prediction]:
     table = {}
     for provider, base_url, codex, label in _endpoints(path):
         host = urlsplit(base_url).hostname or ""
@@ -240,7 +240,7 @@ def _describe(keys: Iterable[Key], labels: Sequence[str]) -> str:
     return ", ".join(f"{modes} {label} cases{where}" for label, (modes, where) in shapes.items())
 
 
-def summary(path: Path) -> str:
+def summary(path: Construction) -> str:
     """What the README says about ``path``: which cases fail and why, per run of releases."""
     labels = [label for *_, label in _endpoints(path)]
     per_release = {version: _verdicts(version, path) for version in RELEASES}
