@@ -71,8 +71,8 @@ def _matrix_span(results: Results) -> str:
 ROWS = (
     Row(
         _text(
-            "reset scenario end to end (regressed factory → Codex, openai client built, "
-            "`max_retries=0`)"
+            "reset scenario through the simulated network, in one process (regressed factory → "
+            "Codex, openai client built, `max_retries=0`)"
         ),
         ("reset_ms_median",),
         lambda r: f"{r['reset_ms_median']:.1f} ms",
@@ -88,8 +88,8 @@ ROWS = (
     ),
     Row(
         _text(
-            "served scenario end to end (reference factory → api.openai.com `/models`, "
-            "openai client built)"
+            "served scenario through the simulated network, in one process (reference factory → "
+            "api.openai.com `/models`, openai client built)"
         ),
         ("served_scenario_ms_median",),
         lambda r: f"{r['served_scenario_ms_median']:.1f} ms",
@@ -102,7 +102,7 @@ ROWS = (
         lambda r: r["overhead_served_ms_median"] <= 1,
     ),
     Row(
-        _text("the same through the harness's CONNECT proxy (`HTTPS_PROXY`)"),
+        _text("the same in a scenario's own process, through the harness's CONNECT proxy"),
         ("proxied_scenario_ms_median",),
         lambda r: f"{r['proxied_scenario_ms_median']:.1f} ms",
     ),

@@ -250,13 +250,15 @@ def _scenario_pair(
     """One scenario through the harness and the very same call against the floor."""
 
     def harness() -> None:
-        result = drive(network, subject, endpoint, call)
-        _expect(f"{endpoint.base_url} through the harness", result.outcome, *expected)
+        # the simulated network's share (trust, routing, the gate's peek and kernel lookup, the
+        # backend), in this process; what a scenario's own process adds is the isolation row
+        with network.under(DIRECT), network.reachable({}):
+            outcome = in_process(factory, endpoint, call)
+        _expect(f"{endpoint.base_url} through the harness", outcome, *expected)
 
     def floor() -> None:
-        # drive() runs the factory in a child, inside the harness's trust and routing, on the
-        # judge's clock; here the same factory and call in this process, with none of that, so
-        # the difference is what the harness adds around the same call.
+        # the same factory and call in this process against a bare TLS server, with none of
+        # the harness around it
         outcome = in_process(factory, bare, call)
         _expect(f"{bare.base_url} (the floor)", outcome, *expected)
 

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from harness.routing import Router
 from harness.sandbox.calls import Call, async_call, sync_call
 from harness.sandbox.contract import ClientFactory, ContractBroken, build_client
-from harness.sandbox.processes import become_subreaper
+from harness.sandbox.processes import become_subreaper, has_children
 from harness.sandbox.wire import (
     BROKEN,
     BUILD,
@@ -99,7 +99,10 @@ def run(
             _build_and_call(factory, job, router, report)
         finally:
             atexit._run_exitfuncs()  # the factory's exit hooks, still guarded
-        write_message(report, {DONE: True, "refusals": router.refusals()})
+        # no child at all (orphans reparent here, a subreaper): the judge need not wait for the
+        # worker to reap this process before it moves on
+        alone = not has_children()
+        write_message(report, {DONE: True, "alone": alone, "refusals": router.refusals()})
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except BaseException:

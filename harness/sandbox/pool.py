@@ -68,7 +68,6 @@ class Ran:
     output: str = ""
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
-    timeline: list[tuple[float, str]] = field(default_factory=list)
 
     @property
     def reported(self) -> bool:
@@ -117,6 +116,7 @@ class Worker:
         self.spec = spec
         self.preload = preload
         self.lazy = lazy
+        self.seq = 0
         self.threads: list[str] = []
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.control = ours
@@ -183,7 +183,9 @@ class Worker:
         with tempfile.TemporaryFile(prefix="harness-child-") as output:
             try:
                 try:
-                    socket.send_fds(self.control, [job.encode()], [write_end, output.fileno()])
+                    self.seq += 1
+                    message = job.encode(self.seq)
+                    socket.send_fds(self.control, [message], [write_end, output.fileno()])
                 finally:
                     os.close(write_end)
                 self._follow(_Lines(read_end), ran, deadline, started)
@@ -212,11 +214,10 @@ class Worker:
                     self.process.kill()
                     raise WorkerFailed(f"the worker for {self.spec} did not end a child in time")
                 ran.breached = phase
-                self.control.send(b'{"op": "kill"}')
+                self.control.send(json.dumps({"op": "kill", "seq": self.seq}).encode())
                 phase = None
                 continue
             now = time.monotonic()
-            ran.timeline.append((round((now - started) * 1000, 2), next(iter(message), "")))
             if PHASE in message:
                 ran.phases[ran.phase or BUILD] = now - phase_started
                 phase = ran.phase = str(message[PHASE])
@@ -238,6 +239,9 @@ class Worker:
             if DONE in message:
                 ran.done = True
                 phase = None
+                if message.get("alone") and ran.breached is None:
+                    ran.exit_code = 0  # it exits 0 next, and nothing of it is left to end
+                    return
             if EXIT in message:
                 ended = message[EXIT]
                 ran.exit_code = ended.get("code")

@@ -40,8 +40,8 @@ class Job:
     environ: dict[str, str] = field(default_factory=dict)
     routes: dict[str, Any] = field(default_factory=dict)
 
-    def encode(self) -> bytes:
-        return json.dumps({"op": "run", "job": asdict(self)}).encode()
+    def encode(self, seq: int) -> bytes:
+        return json.dumps({"op": "run", "seq": seq, "job": asdict(self)}).encode()
 
     @classmethod
     def decode(cls, data: dict[str, Any]) -> Job:

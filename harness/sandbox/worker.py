@@ -187,31 +187,67 @@ def _leftovers() -> list[str]:
     return named
 
 
+class _Control:
+    """The control socket, with jobs that arrived while another ran kept in order, and kills
+    matched to the job they were sent for (``seq``)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.queued: list[tuple[dict[str, Any], list[int]]] = []
+        self.kills: set[int] = set()
+        self.closed = False
+
+    def receive(self) -> None:
+        """One message: a job is queued, a kill remembered; end of file marks it closed."""
+        message, fds, _, _ = socket.recv_fds(self.sock, MAX_DATAGRAM, 2)
+        if not message:
+            self.closed = True
+            return
+        request = json.loads(message)
+        if request.get("op") == "run":
+            self.queued.append((request, list(fds)))
+            return
+        for fd in fds:
+            os.close(fd)
+        if request.get("op") == "kill":
+            self.kills.add(int(request.get("seq", -1)))
+        elif request.get("op") == "quit":
+            self.closed = True
+
+    def next_job(self) -> tuple[dict[str, Any], list[int]] | None:
+        while not self.queued and not self.closed:
+            self.receive()
+        return self.queued.pop(0) if self.queued else None
+
+
 def _run(
-    control: socket.socket, job: Job, fds: list[int], factory: ClientFactory, base: dict[str, str]
+    control: _Control,
+    seq: int,
+    job: Job,
+    fds: list[int],
+    factory: ClientFactory,
+    base: dict[str, str],
 ) -> None:
     report, output = fds
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
-        control.close()
+        control.sock.close()
         child.run(job, report, output, factory, base)
     os.close(output)
     pidfd = os.pidfd_open(pid)
     killed = False
     try:
         while True:
-            ready, _, _ = select.select([control.fileno(), pidfd], [], [])
-            if pidfd in ready:
-                break
-            message = control.recv(MAX_DATAGRAM)
-            if not message or json.loads(message).get("op") in ("kill", "quit"):
+            if (seq in control.kills or control.closed) and not killed:
                 processes.kill_below(pid)
                 processes.kill([pid])
                 killed = True
-                if not message:
-                    break
+            ready, _, _ = select.select([control.sock.fileno(), pidfd], [], [])
+            if pidfd in ready:
+                break
+            control.receive()
         _, status = os.waitpid(pid, 0)
         ended: dict[str, Any] = (
             {"signal": os.WTERMSIG(status)}
@@ -219,7 +255,10 @@ def _run(
             else {"code": os.WEXITSTATUS(status)}
         )
         leftovers = _leftovers()
-        write_message(report, {EXIT: ended, "killed": killed, "leftovers": leftovers})
+        control.kills.discard(seq)
+        # the judge stops reading once the child said it was done and alone
+        with contextlib.suppress(BrokenPipeError):
+            write_message(report, {EXIT: ended, "killed": killed, "leftovers": leftovers})
     finally:
         os.close(pidfd)
         os.close(report)
@@ -250,22 +289,14 @@ def main(argv: list[str]) -> int:
     control.send(json.dumps({"ready": True, "threads": threads}).encode())
     gc.collect()
     gc.freeze()  # children share these pages instead of copying them when the collector runs
-    while True:
-        message, fds, _, _ = socket.recv_fds(control, MAX_DATAGRAM, 2)
-        if not message:
-            return 0
-        request = json.loads(message)
-        if request.get("op") != "run":
-            for fd in fds:
-                os.close(fd)
-            if request.get("op") == "quit":
-                return 0
-            continue
+    jobs = _Control(control)
+    while (next_job := jobs.next_job()) is not None:
+        request, fds = next_job
         job = Job.decode(request["job"])
-        if factory is None:  # cold: the child imports the module itself
-            _run(control, job, fds, _ColdFactory(spec), base)
-        else:
-            _run(control, job, fds, factory, base)
+        # cold: the child imports the module itself
+        use = factory if factory is not None else _ColdFactory(spec)
+        _run(jobs, int(request.get("seq", 0)), job, fds, use, base)
+    return 0
 
 
 class _ColdFactory:
