@@ -48,7 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    from harness.kernel import kernel_view_available
+    from harness.network.kernel import kernel_view_available
 
     no_kernel_view = pytest.mark.skip(reason="needs the Linux kernel view of peer sockets")
     quick = pytest.mark.skip(reason=f"fresh-process test, skipped by {QUICK_OPTION}")

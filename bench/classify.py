@@ -2,11 +2,12 @@
 
 The split suite trusts the gate's kernel view: an origin that misreads a socket would reset a good
 client or serve a bad one. This opens many real TCP connections (default 10,000) against a
-:class:`harness.gate.Gate` with the Codex rule (reset when keepalive), half with SO_KEEPALIVE (and a
-TCP_KEEPIDLE from a small set, or the system default) and half without (some with TCP_KEEPIDLE but
-no SO_KEEPALIVE, which must read as off), over 127.0.0.1 and ::1, from threads and from asyncio,
-each sending a real TLS ClientHello (a tenth send plain bytes instead). Every observation is
-compared with what the client set. ``--load`` runs it while a burner process keeps every core busy.
+:class:`harness.network.gate.Gate` with the Codex rule (reset when keepalive), half with
+SO_KEEPALIVE (and a TCP_KEEPIDLE from a small set, or the system default) and half without (some
+with TCP_KEEPIDLE but no SO_KEEPALIVE, which must read as off), over 127.0.0.1 and ::1, from threads
+and from asyncio, each sending a real TLS ClientHello (a tenth send plain bytes instead). Every
+observation is compared with what the client set. ``--load`` runs it while a burner process keeps
+every core busy.
 
 Prints a summary, writes ``.bench/classify.json`` and exits 1 on any misclassification or any
 connection the gate did not record.
@@ -38,10 +39,10 @@ from typing import Any
 
 from soak import cpu_load  # bench/ is on sys.path when this runs as a script
 
-from harness.faults import FaultRules
-from harness.gate import Gate
-from harness.kernel import KernelView, kernel_view_available
-from harness.observations import Address, Observation, ObservationLog
+from harness.network.faults import FaultRules
+from harness.network.gate import Gate
+from harness.network.kernel import KernelView, kernel_view_available
+from harness.network.observations import Address, Observation, ObservationLog
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / ".bench" / "classify.json"

@@ -4,7 +4,7 @@ Run with ``tox -e bench`` (or ``python bench/run.py``). Prints the figures table
 ``.bench/results.json``. Every per-request figure is a median over repeated runs in this one
 process on this machine, so the rows compare like with like:
 
-- the reset and the served scenario through the harness (:func:`harness.drive.drive`: the
+- the reset and the served scenario through the harness (:func:`harness.judging.drive.drive`: the
   factory runs in a child forked from a warm worker, one :class:`~harness.sandbox.pool.Sandbox`
   for the whole bench run), interleaved with the same factory and call made in this process
   against a bare TLS server (``bench/floor.py``: no gate, no routing, no proxy, no child); the
@@ -50,14 +50,14 @@ from typing import Any
 import httpx
 import openai
 
-from harness.conditions import DIRECT
-from harness.drive import Subject, drive
 from harness.environ import PROXY_VARIABLES, scoped_environ
 from harness.fixtures import Endpoint, load_fixtures
-from harness.junit import read_cases
-from harness.kernel import KernelView, timer_from_proc
-from harness.origins import Backend, Network
-from harness.pki import Authority
+from harness.judging.drive import Subject, drive
+from harness.judging.junit import read_cases
+from harness.network.conditions import DIRECT
+from harness.network.kernel import KernelView, timer_from_proc
+from harness.network.origins import Backend, Network
+from harness.network.pki import Authority
 from harness.sandbox.calls import API_KEY, Call, sync_call
 from harness.sandbox.contract import ClientFactory
 from harness.sandbox.outcomes import Outcome

@@ -17,21 +17,21 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness import settings
-from harness.causes import SUMMARIES as CAUSE_SUMMARIES
-from harness.conditions import load_conditions
-from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
-from harness.diagnose import diagnose, render
-from harness.drive import Subject, vet_factory
 from harness.errors import HarnessError, UsageInputError
-from harness.expectation import (
+from harness.fixtures import FIXTURE_DIR, load_fixtures
+from harness.interrupts import Interrupted, checkpoint, received, unwinding_on_signals
+from harness.judging import settings
+from harness.judging.causes import SUMMARIES as CAUSE_SUMMARIES
+from harness.judging.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
+from harness.judging.diagnose import diagnose, render
+from harness.judging.drive import Subject, vet_factory
+from harness.judging.expectation import (
     DEFAULT_IDLE_SECONDS,
     NOT_JUDGED,
     KeepaliveExpectation,
 )
-from harness.fixtures import FIXTURE_DIR, load_fixtures
-from harness.interrupts import Interrupted, checkpoint, received, unwinding_on_signals
-from harness.proxy_rules import expected_route
+from harness.judging.proxy_rules import expected_route
+from harness.network.conditions import load_conditions
 from harness.record import record
 from harness.repro import ReproReport, run_repro
 from harness.sandbox.pool import DEFAULT_IMPORT_SECONDS, Sandbox

@@ -20,8 +20,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.errors import HarnessError
-from harness.faults import FaultRules, RuleError
 from harness.keys import unknown_key_message, unknown_keys
+from harness.network.faults import FaultRules, RuleError
 
 #: The package the top-level ``fixtures/`` directory ships as (see pyproject.toml).
 FIXTURE_PACKAGE = "harness.fault_fixtures"

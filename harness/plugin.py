@@ -18,20 +18,20 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness import settings
-from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
 from harness.errors import HarnessError
-from harness.expectation import DEFAULT_IDLE_SECONDS, KeepaliveExpectation
-from harness.junit import CATEGORIES_PROPERTY
+from harness.judging import settings
+from harness.judging.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
+from harness.judging.expectation import DEFAULT_IDLE_SECONDS, KeepaliveExpectation
+from harness.judging.junit import CATEGORIES_PROPERTY
 from harness.sandbox.pool import DEFAULT_IMPORT_SECONDS
 
 if TYPE_CHECKING:
-    from harness.conditions import Condition
-    from harness.drive import Result, Subject
     from harness.fixtures import Fixture
-    from harness.observations import ObservationLog
-    from harness.origins import Network
-    from harness.pki import Authority
+    from harness.judging.drive import Result, Subject
+    from harness.network.conditions import Condition
+    from harness.network.observations import ObservationLog
+    from harness.network.origins import Network
+    from harness.network.pki import Authority
     from harness.sandbox.contract import ClientFactory
     from harness.sandbox.pool import Sandbox
 
@@ -112,7 +112,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _setting(config: pytest.Config, knob: settings.Knob) -> settings.Setting:
-    """The knob's value by the one rule (:func:`harness.settings.resolve`)."""
+    """The knob's value by the one rule (:func:`harness.judging.settings.resolve`)."""
     return settings.resolve(knob, config.getoption(knob.dest), config.getini(knob.ini) or None)
 
 
@@ -148,7 +148,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_FACTORY_KEY] = factory
     if factory.value is not None:
-        import harness.profiles  # noqa: F401 (registers harness-ci and harness-dev)
+        import harness.judging.profiles  # noqa: F401 (registers harness-ci and harness-dev)
 
         _subject(config)
 
@@ -187,7 +187,7 @@ def harness_sandbox_of(config: pytest.Config) -> Sandbox:
 def _subject(config: pytest.Config) -> Subject:
     """The named factory, vetted once in processes of its own (never imported here)."""
     if _SUBJECT_KEY not in config.stash:
-        from harness.drive import Subject, vet_factory
+        from harness.judging.drive import Subject, vet_factory
 
         spec = config.stash[_FACTORY_KEY].value
         if spec is None:
@@ -268,7 +268,7 @@ def harness_fixture_set(config: pytest.Config) -> list[Fixture]:
 def harness_condition_set(config: pytest.Config) -> list[Condition]:
     """The run's network conditions (``conditions/`` beside the origin files), loaded once."""
     if _CONDITIONS_KEY not in config.stash:
-        from harness.conditions import load_conditions
+        from harness.network.conditions import load_conditions
 
         try:
             directory = harness_fixture_dir(config) / "conditions"
@@ -280,7 +280,7 @@ def harness_condition_set(config: pytest.Config) -> list[Condition]:
 
 def _parametrize_scenarios(metafunc: pytest.Metafunc) -> None:
     """``harness_scenario`` over the whole matrix, each case marked Codex or not."""
-    from harness.matrix import scenarios
+    from harness.judging.matrix import scenarios
 
     try:
         fixtures = harness_fixture_set(metafunc.config)
@@ -399,7 +399,7 @@ def harness_conditions(pytestconfig: pytest.Config) -> dict[str, Condition]:
 @pytest.fixture(scope="session")
 def harness_authority(tmp_path_factory: pytest.TempPathFactory) -> Authority:
     """The session CA; its bundle is what ``SSL_CERT_FILE`` points at during a scenario."""
-    from harness.pki import Authority
+    from harness.network.pki import Authority
 
     return Authority(tmp_path_factory.mktemp("harness-pki"))
 
@@ -409,8 +409,8 @@ def harness_network(
     harness_fixtures: list[Fixture], harness_authority: Authority
 ) -> Iterator[Network]:
     """Every origin from the origin files, running for the whole session."""
-    from harness.kernel import KernelViewUnavailable, kernel_view_available
-    from harness.origins import Network
+    from harness.network.kernel import KernelViewUnavailable, kernel_view_available
+    from harness.network.origins import Network
 
     if not kernel_view_available():
         pytest.skip("no kernel view of peer sockets on this system (Linux only)")
@@ -436,7 +436,7 @@ def harness_fault(
 ) -> Callable[..., contextlib.AbstractContextManager[None]]:
     """``with harness_fault("api-openai", {"when": "always", "action": "reset"}): ...`` applies
     fault rules (fixture syntax) at one origin's gate for the block."""
-    from harness.faults import FaultRules
+    from harness.network.faults import FaultRules
 
     def inject(
         origin: str, *rules: Mapping[str, object]
@@ -469,7 +469,7 @@ def _harness_fault_marker(request: pytest.FixtureRequest) -> Iterator[None]:
     if marker is None:
         yield
         return
-    from harness.faults import FaultRules
+    from harness.network.faults import FaultRules
 
     if not marker.args or not isinstance(marker.args[0], str):
         raise pytest.UsageError("harness_fault marker: give the origin name, then rules")
@@ -494,8 +494,8 @@ def harness_drive(
 ) -> Drive:
     """``harness_drive(endpoint, call, async_client=False, condition=..., environ=...)`` runs one
     scenario in a process of its own, each phase bounded by ``harness_deadline``, and returns its
-    :class:`~harness.drive.Result`."""
-    from harness.drive import Subject, drive
+    :class:`~harness.judging.drive.Result`."""
+    from harness.judging.drive import Subject, drive
 
     subject = Subject.of(harness_sandbox, harness_client_factory)
     return functools.partial(drive, harness_network, subject, deadline=harness_deadline)

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 
 from harness.fixtures import Fixture, FixtureError, ReportedOutcome
-from harness.observations import Observation
-from harness.origins import Network
-from harness.pki import Authority
+from harness.network.observations import Observation
+from harness.network.origins import Network
+from harness.network.pki import Authority
 from harness.sandbox.outcomes import failure_cause
 from harness.variants import variant_client
 

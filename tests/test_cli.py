@@ -19,10 +19,10 @@ import pytest
 import harness.cli
 from conftest import RunCli, wait_for
 from harness.cli import keepalive_expectation, main
-from harness.expectation import ENV_VAR, KeepaliveExpectation
 from harness.fixtures import FIXTURE_DIR
 from harness.interrupts import Interrupted, checkpoint, unwinding_on_signals
-from harness.verdicts import CAUSES
+from harness.judging.expectation import ENV_VAR, KeepaliveExpectation
+from harness.judging.verdicts import CAUSES
 
 REFERENCE = "harness.targets.reference:factory"
 

@@ -16,25 +16,15 @@ from urllib.parse import urlsplit
 import diagnose_factories as bad
 import pytest
 
-from harness import causes
-from harness.causes import Fault
-from harness.conditions import DIRECT, load_conditions
-from harness.diagnose import Diagnosis, Row, diagnose, render
-from harness.drive import Result, Subject
-from harness.expectation import KeepaliveExpectation
 from harness.fixtures import Endpoint, load_fixtures
-from harness.kernel import KeepaliveState
-from harness.matrix import NO_PROXY_SPELLINGS, Scenario, scenarios
-from harness.observations import Observation
-from harness.proxy import Tunnel
-from harness.proxy_rules import expected_route
-from harness.sandbox.calls import Call
-from harness.sandbox.contract import ClientFactory
-from harness.sandbox.outcomes import Outcome
-from harness.sandbox.pool import Sandbox
-from harness.suites.runner import SPLIT_SUITE_MODULE
-from harness.targets import noproxyblind, proxyless, reference, regressed, schemeblind
-from harness.verdicts import (
+from harness.judging import causes
+from harness.judging.causes import Fault
+from harness.judging.diagnose import Diagnosis, Row, diagnose, render
+from harness.judging.drive import Result, Subject
+from harness.judging.expectation import KeepaliveExpectation
+from harness.judging.matrix import NO_PROXY_SPELLINGS, Scenario, scenarios
+from harness.judging.proxy_rules import expected_route
+from harness.judging.verdicts import (
     CAUSE_DEADLINE,
     CAUSE_FACTORY_RAISED,
     CAUSE_KEEPALIVE_IDLE,
@@ -50,6 +40,16 @@ from harness.verdicts import (
     judge,
     kernel_default_idle,
 )
+from harness.network.conditions import DIRECT, load_conditions
+from harness.network.kernel import KeepaliveState
+from harness.network.observations import Observation
+from harness.network.proxy import Tunnel
+from harness.sandbox.calls import Call
+from harness.sandbox.contract import ClientFactory
+from harness.sandbox.outcomes import Outcome
+from harness.sandbox.pool import Sandbox
+from harness.suites.runner import SPLIT_SUITE_MODULE
+from harness.targets import noproxyblind, proxyless, reference, regressed, schemeblind
 
 CAUSE_FACTORY_RETURNED = causes.FACTORY_RETURNED
 #: A factory (``MODULE:ATTR`` or a module-level function) as a Subject of the session's sandbox.

@@ -20,10 +20,10 @@ import httpx
 import openai
 import pytest
 
-from harness.faults import FaultRules, RuleError
 from harness.fixtures import FIXTURE_DIR, load_fixture
-from harness.origins import Network
-from harness.pki import Authority
+from harness.network.faults import FaultRules, RuleError
+from harness.network.origins import Network
+from harness.network.pki import Authority
 from harness.sandbox.outcomes import Outcome, classify, failure_cause
 
 Inject = Callable[..., AbstractContextManager[None]]

@@ -2,7 +2,7 @@
 
 These are not requirements on client code; they document what the real libraries do today, as
 observed by the proxy and the origins. If one starts failing, the library changed: update the
-verdict rules that rely on it (see harness/verdicts.py) and the README.
+verdict rules that rely on it (see harness/judging/verdicts.py) and the README.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from harness.drive import Result, Subject, drive
 from harness.fixtures import Endpoint
-from harness.origins import Network
-from harness.proxy_rules import expected_route
+from harness.judging.drive import Result, Subject, drive
+from harness.judging.proxy_rules import expected_route
+from harness.network.origins import Network
 from harness.sandbox.calls import Call
 from harness.sandbox.pool import Sandbox
 from harness.targets import reference
@@ -64,7 +64,8 @@ def test_port_entry_in_no_proxy_exempts_nothing(
 ) -> None:
     """``NO_PROXY="host:443"`` exempts nothing for urllib.request's rules (the reference keepalive
     client: it compares the entry with the bare host name) nor for httpx (the SDK default), so
-    the proxy rules the verdicts use (harness/proxy_rules.py) read entries as host names only."""
+    the proxy rules the verdicts use (harness/judging/proxy_rules.py) read entries as host names
+    only."""
     proxy = harness_network.proxy.url
     codex = Endpoint("openai-codex", "https://chatgpt.com/backend-api/codex", True, "chatgpt-codex")
     sdk_env = {"HTTPS_PROXY": proxy, "NO_PROXY": "chatgpt.com:443"}

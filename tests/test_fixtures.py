@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-from harness.conditions import CONDITION_FILE_KEYS, load_conditions
-from harness.faults import RULE_KEYS
 from harness.fixtures import (
     ENDPOINT_KEYS,
     FIXTURE_DIR,
@@ -26,6 +24,8 @@ from harness.fixtures import (
     load_fixture,
     load_fixtures,
 )
+from harness.network.conditions import CONDITION_FILE_KEYS, load_conditions
+from harness.network.faults import RULE_KEYS
 
 
 def test_shipped_fixtures_load_with_provenance() -> None:

@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from harness.faults import FaultRules
-from harness.gate import Gate
-from harness.kernel import KernelView
-from harness.observations import ObservationLog
+from harness.network.faults import FaultRules
+from harness.network.gate import Gate
+from harness.network.kernel import KernelView
+from harness.network.observations import ObservationLog
 
 pytestmark = pytest.mark.kernel_view
 

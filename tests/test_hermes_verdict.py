@@ -19,9 +19,14 @@ from typing import Any
 import pytest
 from packaging.version import Version
 
-from harness.drive import Subject, vet_factory
-from harness.expectation import KeepaliveExpectation
-from harness.junit import Case
+from harness.judging.drive import Subject, vet_factory
+from harness.judging.expectation import KeepaliveExpectation
+from harness.judging.junit import Case
+from harness.judging.verdicts import (
+    CAUSE_KEEPALIVE_OFF,
+    CAUSE_KEEPALIVE_RESET,
+    CAUSE_UNEXPECTED_PROXY,
+)
 from harness.sandbox.contract import FactoryError
 from harness.sandbox.pool import Sandbox
 from harness.suites.driven import Driven, driven_scenarios
@@ -38,7 +43,6 @@ from harness.targets.hermes_verdict import (
     summary,
     via_proxy,
 )
-from harness.verdicts import CAUSE_KEEPALIVE_OFF, CAUSE_KEEPALIVE_RESET, CAUSE_UNEXPECTED_PROXY
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"

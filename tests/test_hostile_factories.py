@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.junit import read_cases
+from harness.judging.junit import read_cases
 from harness.suites.runner import SPLIT_SUITE_MODULE
 
 pytestmark = [pytest.mark.kernel_view, pytest.mark.fresh_process]

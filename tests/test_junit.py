@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.junit import read_cases
+from harness.judging.junit import read_cases
 
 
 def test_cases_carry_outcome_message_and_time(pytester: pytest.Pytester) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.kernel import KernelView, timer_from_proc
+from harness.network.kernel import KernelView, timer_from_proc
 
 pytestmark = pytest.mark.kernel_view
 

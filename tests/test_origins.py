@@ -17,9 +17,9 @@ import pytest
 
 from conftest import wait_for
 from harness.fixtures import FIXTURE_DIR, load_fixture
-from harness.kernel import kernel_view_available
-from harness.origins import Backend, Network
-from harness.pki import Authority
+from harness.network.kernel import kernel_view_available
+from harness.network.origins import Backend, Network
+from harness.network.pki import Authority
 
 pytestmark = pytest.mark.skipif(not kernel_view_available(), reason="Linux kernel view only")
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from harness.origins import Network
+from harness.network.origins import Network
 
 LOCAL = "http://localhost:11434/v1/models"
 

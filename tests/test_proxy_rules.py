@@ -1,12 +1,12 @@
 """The proxy-rules oracle agrees with urllib.request on every scenario of the matrix.
 
-The oracle (harness/proxy_rules.py) is written from the documented rules, not from urllib, so the
-reference factory (which uses urllib's rules) does not agree with the checker by construction.
-Where the libraries and the oracle disagree outside the matrix, tests/test_findings.py pins it
-(``*`` inside a NO_PROXY list, ``host:port`` entries). httpx's
-side is checked by behaviour, not by its internals: the self-check runs the SDK's default client
-(httpx with trust_env) through the whole matrix and requires every case to pass
-(tests/test_selfcheck.py, ``no_keepalive_not_judged``).
+The oracle (harness/judging/proxy_rules.py) is written from the documented rules, not from urllib,
+so the reference factory (which uses urllib's rules) does not agree with the checker by
+construction. Where the libraries and the oracle disagree outside the matrix, tests/test_findings.py
+pins it (``*`` inside a NO_PROXY list, ``host:port`` entries). httpx's side is checked by behaviour,
+not by its internals: the self-check runs the SDK's default client (httpx with trust_env) through
+the whole matrix and requires every case to pass (tests/test_selfcheck.py,
+``no_keepalive_not_judged``).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from harness.conditions import load_conditions
 from harness.fixtures import load_fixtures
-from harness.matrix import scenarios
-from harness.proxy_rules import expected_route
+from harness.judging.matrix import scenarios
+from harness.judging.proxy_rules import expected_route
+from harness.network.conditions import load_conditions
 
 PROXY = "http://127.0.0.1:3128"
 

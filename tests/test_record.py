@@ -13,7 +13,7 @@ from conftest import RunCli
 from harness.cli import main
 from harness.errors import UsageInputError
 from harness.fixtures import FIXTURE_DIR, load_fixture
-from harness.origins import Network
+from harness.network.origins import Network
 from harness.record import CREDENTIAL_VARIABLES, record
 from harness.redact import REDACTED, find_credentials, redact_headers, redact_json
 from harness.repro import run_repro

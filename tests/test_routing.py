@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from harness.routing import Router, RoutingError, UnroutedHost
+from harness.network.routing import Router, RoutingError, UnroutedHost
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from harness.junit import Case
+from harness.judging.junit import Case
 from harness.suites.runner import SPLIT_SUITE_MODULE, run_split_suite
 
 #: Judges several factories in one fresh process: the plugin's ``harness_client_factory`` is

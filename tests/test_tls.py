@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from harness.tls import MalformedHello, parse_client_hello, record_length
+from harness.network.tls import MalformedHello, parse_client_hello, record_length
 
 
 def captured_hello(server_hostname: str | None, alpn: list[str] | None) -> bytes:

@@ -10,8 +10,8 @@ import pytest
 
 from harness.environ import CA_VARIABLES, scoped_environ
 from harness.fixtures import Endpoint
-from harness.origins import Network
-from harness.pki import Authority
+from harness.network.origins import Network
+from harness.network.pki import Authority
 from harness.sandbox.outcomes import failure_cause
 
 

@@ -17,7 +17,7 @@ import sys
 import unittest
 from typing import Any, NoReturn
 
-from harness.routing import Router
+from harness.network.routing import Router
 from harness.sandbox.calls import Call, async_call, sync_call
 from harness.sandbox.contract import ClientFactory, ContractBroken, build_client
 from harness.sandbox.processes import become_subreaper, has_children

@@ -30,7 +30,7 @@ CALL = "call"
 class Job:
     """One child's work: build the factory's client for an endpoint and, unless ``call`` is
     None (vetting), make that call. ``environ`` is laid over the worker's clean environment;
-    ``routes`` is the router's table (:meth:`harness.routing.Router.table`)."""
+    ``routes`` is the router's table (:meth:`harness.network.routing.Router.table`)."""
 
     provider: str
     base_url: str

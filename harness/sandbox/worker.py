@@ -104,7 +104,7 @@ def _lazy_modules(factory: ClientFactory, base: dict[str, str]) -> list[str]:
     a library's own submodules), found in a throwaway child that makes the vetting call. The
     worker then imports them too, so no scenario's child pays for them; nothing the factory
     built survives (that child exits), so a library's caches still start empty in every one."""
-    from harness.routing import Router
+    from harness.network.routing import Router
     from harness.sandbox.contract import PROBE
 
     read_end, write_end = os.pipe()

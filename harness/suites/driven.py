@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from harness.conditions import DIRECT, Condition
-from harness.drive import Result
 from harness.fixtures import Endpoint
-from harness.origins import Network
+from harness.judging.drive import Result
+from harness.network.conditions import DIRECT, Condition
+from harness.network.origins import Network
 from harness.sandbox.calls import Call
 
 PROPERTY = "harness_scenario"

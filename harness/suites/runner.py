@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.junit import Case, read_cases
+from harness.judging.junit import Case, read_cases
 
 SPLIT_SUITE_MODULE = "from harness.suites.split import *  # noqa: F403\n"
 

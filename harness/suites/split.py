@@ -1,14 +1,13 @@
 """The Codex/non-Codex split, judged by what the origins and the proxy observed.
 
 Import it into a test module (``from harness.suites.split import *``) and name the factory under
-test (``--client-factory MODULE:ATTR`` or the ini key ``harness_client_factory``). Every scenario
-of :mod:`harness.matrix` (endpoint x sync/async x call x network condition x proxy variables and
-NO_PROXY spellings) is one case of ``test_scenario``, judged by the same rules ``diagnose`` uses:
-Codex endpoints reach the backend and get its recorded reply; every other endpoint reaches its
-origin with TCP keepalive armed at the idle time the harness expects (``--keepalive-idle``;
-``off`` leaves keepalive unjudged); a connection goes through the proxy exactly when the
-documented proxy rules say so. Two generated tests add hypothesis's spellings of Codex and
-look-alike URLs.
+test (``--client-factory MODULE:ATTR`` or the ini key ``harness_client_factory``). Every scenario of
+:mod:`harness.judging.matrix` (endpoint x sync/async x call x network condition x proxy variables
+and NO_PROXY spellings) is one case of ``test_scenario``, judged by the same rules ``diagnose``
+uses: Codex endpoints reach the backend and get its recorded reply; every other endpoint reaches its
+origin with TCP keepalive armed at the idle time the harness expects (``--keepalive-idle``; ``off``
+leaves keepalive unjudged); a connection goes through the proxy exactly when the documented proxy
+rules say so. Two generated tests add hypothesis's spellings of Codex and look-alike URLs.
 
 Each case carries its categories (the scenario's, or the ``harness_categories`` marker of a
 generated test) as the JUnit property ``harness_categories``: that is how the self-check and the
@@ -22,11 +21,10 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given
 
-from harness.conditions import DIRECT
-from harness.drive import Result
-from harness.expectation import KeepaliveExpectation
 from harness.fixtures import Endpoint, Fixture
-from harness.matrix import (
+from harness.judging.drive import Result
+from harness.judging.expectation import KeepaliveExpectation
+from harness.judging.matrix import (
     CATEGORY_CODEX,
     CATEGORY_DIRECT,
     CATEGORY_LOOKALIKE,
@@ -34,16 +32,17 @@ from harness.matrix import (
     Scenario,
     recorded_reply,
 )
-from harness.origins import Network
-from harness.profiles import suite_settings
-from harness.sandbox.calls import Call
-from harness.spellings import (
+from harness.judging.profiles import suite_settings
+from harness.judging.spellings import (
     codex_base_urls,
     codex_providers,
     lookalike_base_urls,
     lookalike_providers,
 )
-from harness.verdicts import judge
+from harness.judging.verdicts import judge
+from harness.network.conditions import DIRECT
+from harness.network.origins import Network
+from harness.sandbox.calls import Call
 
 Drive = Callable[..., Result]
 CODEX_HOST = "chatgpt.com"

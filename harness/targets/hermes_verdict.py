@@ -7,12 +7,13 @@ name. Per scenario:
 
 - no such client (:class:`NotBuilt`, :class:`ReachesNetwork`): the case is skipped;
 - the route Hermes's proxy rule picks differs from the one the harness expects
-  (:func:`harness.proxy_rules.expected_route`): it fails (``proxy bypass`` or ``unexpected proxy``);
+  (:func:`harness.judging.proxy_rules.expected_route`): it fails (``proxy bypass`` or ``unexpected
+  proxy``);
 - through the proxy: it passes (the origin sees the proxy's socket; keepalive is not judged);
 - direct to the Codex backend with keepalive armed: it fails (``keepalive-sensitive origin``);
 - direct to any other endpoint: it passes when keepalive is armed at the idle time the
-  :class:`~harness.expectation.KeepaliveExpectation` requires (or keepalive is not judged), else
-  fails (``keepalive off``, or ``keepalive idle mismatch``).
+  :class:`~harness.judging.expectation.KeepaliveExpectation` requires (or keepalive is not judged),
+  else fails (``keepalive off``, or ``keepalive idle mismatch``).
 
 A case is skipped as soon as one of its scenarios is (the skip ends it), else fails when one of
 them fails.
@@ -25,8 +26,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from harness.expectation import KeepaliveExpectation
-from harness.proxy_rules import expected_route
+from harness.judging.expectation import KeepaliveExpectation
+from harness.judging.proxy_rules import expected_route
+from harness.judging.verdicts import (
+    CAUSE_KEEPALIVE_IDLE,
+    CAUSE_KEEPALIVE_OFF,
+    CAUSE_KEEPALIVE_RESET,
+    CAUSE_PROXY_BYPASS,
+    CAUSE_UNEXPECTED_PROXY,
+)
 from harness.suites.driven import Driven
 from harness.targets.hermes_paths import Construction, Kind, client_kind
 from harness.targets.hermes_releases import (
@@ -37,13 +45,6 @@ from harness.targets.hermes_releases import (
     ProxyRule,
     ReachesNetwork,
     facts,
-)
-from harness.verdicts import (
-    CAUSE_KEEPALIVE_IDLE,
-    CAUSE_KEEPALIVE_OFF,
-    CAUSE_KEEPALIVE_RESET,
-    CAUSE_PROXY_BYPASS,
-    CAUSE_UNEXPECTED_PROXY,
 )
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"

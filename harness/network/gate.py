@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
-from harness.faults import Action, ConnectionFacts, FaultRules, decide
-from harness.kernel import KernelView
-from harness.observations import Address, Observation, ObservationLog
-from harness.server import ConnectionServer, relay, reset
-from harness.tls import MalformedHello, looks_like_tls, parse_client_hello, record_length
+from harness.network.faults import Action, ConnectionFacts, FaultRules, decide
+from harness.network.kernel import KernelView
+from harness.network.observations import Address, Observation, ObservationLog
+from harness.network.server import ConnectionServer, relay, reset
+from harness.network.tls import MalformedHello, looks_like_tls, parse_client_hello, record_length
 
 MAX_HELLO = 16384 + 5
 #: A fatal TLS alert, handshake_failure (40), in a TLS 1.2-versioned record.

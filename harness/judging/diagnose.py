@@ -1,9 +1,9 @@
 """Run a client factory through every scenario of the matrix, as table rows.
 
-The scenarios are the split suite's (:mod:`harness.matrix`), judged by the same function; the
-result is a table (endpoint, mode, setting, call → what the client got, what the origin and proxy
-saw, a verdict and, for a failure, the likely cause) that ``python -m harness diagnose`` prints or
-writes as JSON.
+The scenarios are the split suite's (:mod:`harness.judging.matrix`), judged by the same function;
+the result is a table (endpoint, mode, setting, call → what the client got, what the origin and
+proxy saw, a verdict and, for a failure, the likely cause) that ``python -m harness diagnose``
+prints or writes as JSON.
 """
 
 from __future__ import annotations
@@ -17,16 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.conditions import Condition, load_conditions
-from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
-from harness.drive import Result, Subject, drive
-from harness.expectation import KeepaliveExpectation
 from harness.fixtures import Fixture
 from harness.interrupts import checkpoint
-from harness.matrix import Scenario, replies_by_origin, scenarios
-from harness.origins import Network
-from harness.pki import Authority
-from harness.verdicts import CAUSE_OTHER, Verdict, judge
+from harness.judging.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
+from harness.judging.drive import Result, Subject, drive
+from harness.judging.expectation import KeepaliveExpectation
+from harness.judging.matrix import Scenario, replies_by_origin, scenarios
+from harness.judging.verdicts import CAUSE_OTHER, Verdict, judge
+from harness.network.conditions import Condition, load_conditions
+from harness.network.origins import Network
+from harness.network.pki import Authority
 
 
 @dataclass(frozen=True)
@@ -125,8 +125,8 @@ def diagnose(
     select: Callable[[Scenario], bool] | None = None,
     reverse: bool = False,
 ) -> Diagnosis:
-    """Drive ``factory`` through every scenario of the matrix (:mod:`harness.matrix`, the same
-    cases the split suite runs) or those ``select`` keeps, one row each.
+    """Drive ``subject`` through every scenario of the matrix (:mod:`harness.judging.matrix`,
+    the same cases the split suite runs) or those ``select`` keeps, one row each.
 
     ``keepalive`` is the expectation non-Codex endpoints are judged against (default: required,
     idle 30 s); ``keepalive_source`` says where it came from, for the report. Each phase of each

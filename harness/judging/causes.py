@@ -1,9 +1,9 @@
 """The one vocabulary of failure causes: what the drive path detects and what verdicts name.
 
-A full cause reads ``"<name>: <what was observed>"``; summaries count the names, so no name
-contains a colon. The drive path reports what it detected itself (a breached deadline, a factory
-that raised or ended its process, egress, a process that outlived its case) as a :class:`Fault`
-carrying one of these names, and :mod:`harness.verdicts` adds the ones it reads off the wire.
+A full cause reads ``"<name>: <what was observed>"``; summaries count the names, so no name contains
+a colon. The drive path reports what it detected itself (a breached deadline, a factory that raised
+or ended its process, egress, a process that outlived its case) as a :class:`Fault` carrying one of
+these names, and :mod:`harness.judging.verdicts` adds the ones it reads off the wire.
 """
 
 from __future__ import annotations

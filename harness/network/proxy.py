@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 import h11
 
-from harness.kernel import KeepaliveState, KernelView
-from harness.observations import Address, RecordLog
-from harness.routing import Router, RoutingError, UnroutedHost
-from harness.server import ConnectionServer, relay
+from harness.network.kernel import KeepaliveState, KernelView
+from harness.network.observations import Address, RecordLog
+from harness.network.routing import Router, RoutingError, UnroutedHost
+from harness.network.server import ConnectionServer, relay
 
 #: The proxy's upstream source address; gates treat connections from it as proxied.
 PROXY_SOURCE = "127.0.42.1"

@@ -15,8 +15,8 @@ from enum import Enum
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.kernel import KeepaliveState
 from harness.keys import suggestion, unknown_key_message, unknown_keys
+from harness.network.kernel import KeepaliveState
 
 MAX_STALL_SECONDS = 30.0
 

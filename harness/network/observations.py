@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from harness.kernel import KeepaliveState
+from harness.network.kernel import KeepaliveState
 
 Address = tuple[str, int]
 T = TypeVar("T")

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.conditions import DIRECT, Condition
-from harness.expectation import KeepaliveExpectation
 from harness.fixtures import Endpoint, Fixture
-from harness.proxy_rules import expected_route
+from harness.judging.expectation import KeepaliveExpectation
+from harness.judging.proxy_rules import expected_route
+from harness.judging.verdicts import Expectation
+from harness.network.conditions import DIRECT, Condition
 from harness.sandbox.calls import Call
-from harness.verdicts import Expectation
 
 #: Variable spellings by scheme, beyond the ``HTTPS_PROXY`` the https-proxy condition sets.
 PROXY_SPELLINGS = {
@@ -101,7 +101,7 @@ class Scenario:
     def expectation(
         self, keepalive: KeepaliveExpectation, reply: tuple[int, Any] | None
     ) -> Expectation:
-        """Everything this scenario must show (see :class:`~harness.verdicts.Expectation`):
+        """Everything this scenario must show (see :class:`~harness.judging.verdicts.Expectation`):
         the reply its call earns (``reply``, the origin file's recorded one, for the report's
         call), the route, the keepalive, and where the request must go."""
         parts = urlsplit(self.endpoint.base_url)

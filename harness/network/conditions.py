@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.environ import PROXY_VARIABLES
-from harness.faults import FaultRules, RuleError
 from harness.fixtures import FIXTURE_DIR, FixtureError, read_data_file
+from harness.network.faults import FaultRules, RuleError
 
 CONDITION_DIR = FIXTURE_DIR / "conditions"
 

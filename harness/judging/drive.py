@@ -1,12 +1,12 @@
 """Drive the code under test through one scenario, in a process of its own, and collect it all.
 
 The judge never calls the factory: :func:`drive` sends the scenario to the factory's worker
-(:mod:`harness.sandbox`), which forks a child with exactly the scenario's environment (the
-caller's minus every proxy, CA and CGI variable, plus the scenario's variables and the session
-CA), the network's routes and the egress guard. The judge holds the clock, then reads what the
-client got from the child and what the origins and the proxy observed from the network, and
-turns how the child ended into a :class:`~harness.causes.Fault` where the drive path itself saw
-the failure. :func:`vet_factory` runs the contract's probe the same way, before any scenario.
+(:mod:`harness.sandbox`), which forks a child with exactly the scenario's environment (the caller's
+minus every proxy, CA and CGI variable, plus the scenario's variables and the session CA), the
+network's routes and the egress guard. The judge holds the clock, then reads what the client got
+from the child and what the origins and the proxy observed from the network, and turns how the child
+ended into a :class:`~harness.judging.causes.Fault` where the drive path itself saw the failure.
+:func:`vet_factory` runs the contract's probe the same way, before any scenario.
 """
 
 from __future__ import annotations
@@ -15,23 +15,23 @@ import unittest
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from harness import causes
-from harness.causes import Fault
-from harness.conditions import DIRECT, Condition
-from harness.deadline import (
+from harness.fixtures import Endpoint
+from harness.judging import causes
+from harness.judging.causes import Fault
+from harness.judging.deadline import (
     DEFAULT_SECONDS as DEFAULT_DEADLINE,
 )
-from harness.deadline import (
+from harness.judging.deadline import (
     PHASE_BUILD,
     PHASE_CONNECT,
     PHASE_EXIT_HOOKS,
     PHASE_RESPONSE,
 )
-from harness.fixtures import Endpoint
-from harness.observations import Observation, RequestSeen
-from harness.origins import Network
-from harness.proxy import Tunnel
-from harness.routing import Router
+from harness.network.conditions import DIRECT, Condition
+from harness.network.observations import Observation, RequestSeen
+from harness.network.origins import Network
+from harness.network.proxy import Tunnel
+from harness.network.routing import Router
 from harness.sandbox.calls import API_KEY, Call
 from harness.sandbox.contract import PROBE, RAISED, ClientFactory, FactoryError, spec_of
 from harness.sandbox.outcomes import Outcome

@@ -20,16 +20,16 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from harness.conditions import Condition
 from harness.environ import PROXY_VARIABLES, scoped_environ
-from harness.faults import FaultRules
 from harness.fixtures import JSON_TYPES, Endpoint, Fixture, Reply
-from harness.gate import Gate, Tracked
-from harness.kernel import KernelView
-from harness.observations import Address, ObservationLog, RecordLog, RequestSeen
-from harness.pki import Authority
-from harness.proxy import ConnectProxy
-from harness.routing import Router
+from harness.network.conditions import Condition
+from harness.network.faults import FaultRules
+from harness.network.gate import Gate, Tracked
+from harness.network.kernel import KernelView
+from harness.network.observations import Address, ObservationLog, RecordLog, RequestSeen
+from harness.network.pki import Authority
+from harness.network.proxy import ConnectProxy
+from harness.network.routing import Router
 
 CLOSE_TIMEOUT = 10.0
 #: A served connection idle this long is closed (a client that never hangs up cannot hold a thread).

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The JUnit property that carries a harness case's categories (see harness.matrix).
+#: The JUnit property that carries a harness case's categories (see harness.judging.matrix).
 CATEGORIES_PROPERTY = "harness_categories"
 
 

@@ -13,10 +13,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from harness.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
-from harness.deadline import parse_deadline
 from harness.errors import UsageInputError
-from harness.expectation import KeepaliveExpectation, parse_keepalive_idle
+from harness.judging.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
+from harness.judging.deadline import parse_deadline
+from harness.judging.expectation import KeepaliveExpectation, parse_keepalive_idle
 from harness.sandbox.pool import DEFAULT_IMPORT_SECONDS
 
 

@@ -5,7 +5,7 @@ client by the same rules and name a failure with the same words (the ``CAUSE_*``
 Codex endpoint reaches the backend and gets the recorded reply; any other endpoint reaches its
 origin with TCP keepalive armed at the idle time the harness expects (``--keepalive-idle``, unless
 keepalive is not judged); a request goes through the proxy exactly when the documented proxy
-rules (:mod:`harness.proxy_rules`) say so.
+rules (:mod:`harness.judging.proxy_rules`) say so.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness import causes
-from harness.causes import CAUSES, SUMMARIES
-from harness.drive import Result
-from harness.kernel import KeepaliveState
+from harness.judging import causes
+from harness.judging.causes import CAUSES, SUMMARIES
+from harness.judging.drive import Result
+from harness.network.kernel import KeepaliveState
 
-# The names verdicts use, from the one vocabulary (harness.causes).
+# The names verdicts use, from the one vocabulary (harness.judging.causes).
 CAUSE_KEEPALIVE_OFF = causes.KEEPALIVE_OFF
 CAUSE_KEEPALIVE_IDLE = causes.KEEPALIVE_IDLE
 CAUSE_KEEPALIVE_KERNEL_DEFAULT = causes.KEEPALIVE_KERNEL_DEFAULT
