@@ -43,8 +43,6 @@ HOW_TO_NAME_A_FACTORY = (
     f"{settings.FACTORY.ini} ([tool.pytest.ini_options] in pyproject.toml), or "
     f"{settings.FACTORY.env}"
 )
-#: What keeps the code under test from reaching the network, for the header and diagnose.
-PROTECTION = "egress refused and recorded by the socket guard in every scenario process"
 
 #: Fixtures parametrized from the origin files, and the mode switch.
 ENDPOINT_FIXTURES = (
@@ -166,12 +164,14 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     factory = config.stash[_FACTORY_KEY]
     if factory.value is None:
         return []
+    from harness.judging import drive
+
     expectation, source = config.stash[_KEEPALIVE_KEY]
     return [
         f"transport-harness: client factory {factory.value} (from {factory.source}); "
         f"{expectation.describe()} (from {source}); "
         f"deadline {config.stash[_DEADLINE_KEY]:g}s per phase",
-        f"transport-harness: {_subject(config).describe()}; {PROTECTION}",
+        f"transport-harness: {_subject(config).describe()}; {drive.PROTECTION}",
     ]
 
 

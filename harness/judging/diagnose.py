@@ -20,7 +20,7 @@ from typing import Any
 from harness.fixtures import Fixture
 from harness.interrupts import checkpoint
 from harness.judging.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
-from harness.judging.drive import Result, Subject, drive
+from harness.judging.drive import PROTECTION, Result, Subject, drive
 from harness.judging.expectation import KeepaliveExpectation
 from harness.judging.matrix import Scenario, replies_by_origin, scenarios
 from harness.judging.verdicts import CAUSE_OTHER, Verdict, judge
@@ -54,6 +54,8 @@ class Diagnosis:
     seconds: float
     keepalive: KeepaliveExpectation = field(default_factory=KeepaliveExpectation)
     keepalive_source: str = "default"
+    #: How the scenarios ran and what kept them off the network.
+    isolation: str = ""
 
     @property
     def ok(self) -> bool:
@@ -76,6 +78,9 @@ class Diagnosis:
             "failed": sum(not row.ok for row in self.rows),
             "total": len(self.rows),
             "causes": self.causes(),
+            "skipped": sum(row.skipped for row in self.rows),
+            "isolation": self.isolation,
+            "protection": PROTECTION,
             "rows": [row.__dict__ for row in self.rows],
         }
 
@@ -170,7 +175,12 @@ def diagnose(
     if reverse:
         rows.reverse()
     return Diagnosis(
-        subject.spec, tuple(rows), time.perf_counter() - started, keepalive, keepalive_source
+        subject.spec,
+        tuple(rows),
+        time.perf_counter() - started,
+        keepalive,
+        keepalive_source,
+        subject.describe(),
     )
 
 
@@ -196,11 +206,16 @@ def render(diagnosis: Diagnosis) -> str:
         cells = [str(cell).ljust(width) for cell, width in zip(line[:-1], widths, strict=True)]
         lines.append("  ".join([*cells, str(line[-1])]))
     failed_rows = sum(not row.ok for row in diagnosis.rows)
+    skipped = sum(row.skipped for row in diagnosis.rows)
+    counts = f"{len(diagnosis.rows) - failed_rows - skipped} ok, {failed_rows} failed"
+    if skipped:
+        counts += f", {skipped} skipped"
     lines.append("")
     lines.append(
-        f"{diagnosis.factory}: {len(diagnosis.rows) - failed_rows} ok, {failed_rows} failed "
-        f"in {diagnosis.seconds:.1f} s; {diagnosis.expectation()}"
+        f"{diagnosis.factory}: {counts} in {diagnosis.seconds:.1f} s; {diagnosis.expectation()}"
     )
+    if diagnosis.isolation:
+        lines.append(f"  {diagnosis.isolation}; {PROTECTION}")
     for cause, count in diagnosis.causes().items():
         lines.append(f"  {count} x {cause}")
     return "\n".join(lines)

@@ -38,6 +38,9 @@ from harness.sandbox.outcomes import Outcome
 from harness.sandbox.pool import EXITING, Ran, Sandbox
 from harness.sandbox.wire import BUILD, CALL, Job
 
+#: What keeps the code under test from reaching the network, for the pytest header and diagnose.
+PROTECTION = "egress refused and recorded by the socket guard in every scenario process"
+
 #: What the child was doing when it ended early, in a failure's words.
 DOING = {BUILD: "building the client", CALL: "making the call", EXITING: "running its exit hooks"}
 

@@ -161,7 +161,16 @@ class Worker:
             )
         message = self.control.recv(1 << 20)
         if not message:
-            raise WorkerFailed(f"the worker for {self.spec} ended at start: {self.tail()}")
+            module, _ = split_spec(self.spec)
+            try:
+                code = self.process.wait(KILL_WAIT_SECONDS)
+            except subprocess.TimeoutExpired:
+                code = None
+            said = f"; its output ends: {self.tail().splitlines()[-1][:200]}" if self.tail() else ""
+            raise FactoryError(
+                f"client factory {self.spec!r}: importing {module} ended its process "
+                f"(exit code {code}){said}"
+            )
         answer = json.loads(message)
         self.threads = list(answer.get("threads", []))
         if answer.get("error"):

@@ -23,6 +23,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -95,8 +96,9 @@ def _warm_sdk() -> None:
 ASYNC_NETWORK_MODULES = ["anyio._backends._asyncio", "anyio.streams.tls", "anyio.lowlevel"]
 
 
-#: Bound on the probe that finds the modules a factory imports when it first builds a client.
-PROBE_SECONDS = 60.0
+#: Bound on the probe that finds the modules a factory imports when it first builds a client; a
+#: factory slower than this (one that hangs) gets no such warm-up, and vetting judges it.
+PROBE_SECONDS = 5.0
 
 
 def _lazy_modules(factory: ClientFactory, base: dict[str, str]) -> list[str]:
@@ -128,9 +130,11 @@ def _lazy_modules(factory: ClientFactory, base: dict[str, str]) -> list[str]:
             os._exit(0)
     os.close(write_end)
     data = b""
+    ends_at = time.monotonic() + PROBE_SECONDS
     try:
         while True:
-            ready, _, _ = select.select([read_end], [], [], PROBE_SECONDS)
+            left = max(ends_at - time.monotonic(), 0.0)
+            ready, _, _ = select.select([read_end], [], [], left)
             if not ready:
                 processes.kill_below(pid)
                 processes.kill([pid])
@@ -281,6 +285,11 @@ def main(argv: list[str]) -> int:
                 _import_quietly(_lazy_modules(factory, base))
     except FactoryError as exc:
         control.send(json.dumps({"ready": False, "error": str(exc)}).encode())
+        return 0
+    except (SystemExit, KeyboardInterrupt) as exc:  # the module's import ended its process
+        module = spec.partition(":")[0]
+        error = f"client factory {spec!r}: importing {module} raised {exc!r}"
+        control.send(json.dumps({"ready": False, "error": error}).encode())
         return 0
     threads = _threads()
     if threads and factory is not None:
