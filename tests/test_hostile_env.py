@@ -81,6 +81,8 @@ def junk(tmp_path: Path) -> dict[str, str]:
         "REQUESTS_CA_BUNDLE": str(garbage),
         "CURL_CA_BUNDLE": str(tmp_path / "no-such-bundle.pem"),
         "HTTPX_SSL_CERT_FILE": str(garbage),
+        "Https_Proxy": "socks5://127.0.0.1:9",
+        "REQUEST_METHOD": "POST",
     }
 
 

@@ -161,6 +161,9 @@ def judge(result: Result, expect: Expectation) -> Verdict:
         )
     if result.fault is not None:
         return failed(result.fault.cause, result.fault.detail)
+    destination = _destination(result, expect)
+    if destination is not None:  # what arrived went elsewhere: judged before how it got there
+        return destination
     problems: list[str] = []
     host = expect.host
     tunnels = [t for t in result.tunnels if t.host.lower() == host]
@@ -188,11 +191,8 @@ def judge(result: Result, expect: Expectation) -> Verdict:
             if problem is not None:
                 problems.append(problem)
                 wrong_keepalive.append(observation.keepalive)
-    destination = _destination(result, expect)
     if not problems:
-        return destination or Verdict(True, (), None)
-    if destination is not None and reply is None:
-        return destination
+        return Verdict(True, (), None)
     kind, detail = _cause(result, expect, problems, wrong_keepalive)
     return Verdict(False, tuple(problems), f"{kind}: {detail}", kind)
 

@@ -34,6 +34,9 @@ class Kind(str, Enum):
 
 
 CODEX_PROVIDER = "openai-codex"
+#: Where the Codex OAuth client sends requests, whatever base URL the endpoint names
+#: (``agent/auxiliary_client.py``: ``_CODEX_AUX_BASE_URL``, 0.13.0-0.19.0).
+CODEX_OAUTH_BASE_URL = "https://chatgpt.com/backend-api/codex"
 OPENROUTER_PROVIDER = "openrouter"
 OPENROUTER_HOST = "openrouter.ai"
 
@@ -45,6 +48,11 @@ def _provider(provider: str) -> str:
 def _on_host(base_url: str, domain: str) -> bool:
     host = (urlsplit(base_url.strip()).hostname or "").rstrip(".").lower()
     return host == domain or host.endswith("." + domain)
+
+
+def client_base_url(kind: Kind, base_url: str) -> str:
+    """The base URL the Hermes client of ``kind`` really sends to for an endpoint's."""
+    return CODEX_OAUTH_BASE_URL if kind is Kind.CODEX_OAUTH else base_url
 
 
 def client_kind(path: Construction, provider: str, base_url: str) -> Kind:

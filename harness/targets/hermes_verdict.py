@@ -34,9 +34,10 @@ from harness.judging.verdicts import (
     CAUSE_KEEPALIVE_RESET,
     CAUSE_PROXY_BYPASS,
     CAUSE_UNEXPECTED_PROXY,
+    CAUSE_WRONG_PATH,
 )
 from harness.suites.driven import Driven
-from harness.targets.hermes_paths import Construction, Kind, client_kind
+from harness.targets.hermes_paths import Construction, Kind, client_base_url, client_kind
 from harness.targets.hermes_releases import (
     RELEASES,
     Client,
@@ -111,12 +112,23 @@ def predict(
         return Prediction(SKIPPED, NOT_BUILT_WORDS)
     if isinstance(known, ReachesNetwork):
         return Prediction(SKIPPED, NOT_OFFLINE_WORDS)
-    return _judged(known, scenario, keepalive)
+    return _judged(known, scenario, keepalive, client_base_url(kind, scenario.base_url))
 
 
-def _judged(known: Client, scenario: Driven, keepalive: KeepaliveExpectation) -> Prediction:
+def _segments(url: str) -> list[str]:
+    return [segment for segment in urlsplit(url.strip()).path.split("/") if segment]
+
+
+def _judged(
+    known: Client, scenario: Driven, keepalive: KeepaliveExpectation, sent_to: str
+) -> Prediction:
     expected = expected_route(scenario.base_url, scenario.environ).via_proxy
     actual = via_proxy(known.proxy_rule, scenario.base_url, scenario.environ)
+    base = _segments(scenario.base_url)
+    reset = not actual and scenario.codex and known.keepalive_idle is not None
+    if not reset and _segments(sent_to)[: len(base)] != base:
+        # a request reaches the origin (nothing resets it) on a path outside the endpoint's
+        return Prediction(FAILED, CAUSE_WRONG_PATH)
     if expected and not actual:
         return Prediction(FAILED, CAUSE_PROXY_BYPASS)
     if actual and not expected:

@@ -1,0 +1,79 @@
+"""Where the request went is judged: SNI and Host must name the endpoint's host, and each path lie
+under its base path; anything else fails with a cause of its own, naming what arrived."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.fixtures import Endpoint
+from harness.judging.drive import Result
+from harness.judging.expectation import KeepaliveExpectation
+from harness.judging.matrix import Scenario
+from harness.judging.verdicts import CAUSE_WRONG_HOST, CAUSE_WRONG_PATH, judge
+from harness.network.conditions import DIRECT
+from harness.network.kernel import KeepaliveState
+from harness.network.observations import Observation, RequestSeen
+from harness.sandbox.calls import Call
+from harness.sandbox.outcomes import Outcome
+
+OPENAI = Endpoint("openai", "https://api.openai.com/v1/", codex=False, origin="api-openai")
+ARMED = KeepaliveState(True, 30, "sock_diag")
+
+
+def served(sni: str, host: str, path: str) -> Result:
+    seen = Observation(
+        "api-openai",
+        ("127.0.0.1", 5),
+        ("127.0.43.1", 443),
+        True,
+        sni,
+        ("http/1.1",),
+        ARMED,
+        True,
+        "serve",
+        "serve",
+        0.1,
+    )
+    request = RequestSeen("api-openai", "GET", host, path)
+    outcome = Outcome(status=200, body=["gpt-4o-mini"])
+    return Result(OPENAI, Call.MODELS, False, outcome, (seen,), requests=(request,))
+
+
+def verdict(result: Result) -> tuple[bool, str | None, str | None]:
+    scenario = Scenario(OPENAI, False, Call.MODELS, DIRECT)
+    found = judge(result, scenario.expectation(KeepaliveExpectation(30), None))
+    return found.ok, found.kind, found.cause
+
+
+@pytest.mark.parametrize(
+    ("sni", "host", "path"),
+    [
+        ("api.openai.com", "api.openai.com", "/v1/models"),
+        ("API.OpenAI.com.", "api.openai.com:443", "/v1/models"),
+        ("api.openai.com", "api.openai.com", "/v1/deeper/models"),
+    ],
+)
+def test_the_endpoints_own_host_and_path_pass(sni: str, host: str, path: str) -> None:
+    assert verdict(served(sni, host, path)) == (True, None, None)
+
+
+def test_another_sni_is_a_wrong_host() -> None:
+    ok, kind, cause = verdict(served("api.openai.com.example.test", "api.openai.com", "/v1/models"))
+    assert (ok, kind) == (False, CAUSE_WRONG_HOST)
+    assert cause == (
+        "wrong host: the TLS handshake named 'api.openai.com.example.test', "
+        "expected 'api.openai.com'"
+    )
+
+
+def test_another_host_header_is_a_wrong_host() -> None:
+    ok, kind, cause = verdict(served("api.openai.com", "gateway.example.test", "/v1/models"))
+    assert (ok, kind) == (False, CAUSE_WRONG_HOST)
+    assert "carried Host 'gateway.example.test'" in (cause or "")
+
+
+@pytest.mark.parametrize("path", ["/models", "/v10/models", "/api/v1/models"])
+def test_a_path_outside_the_base_path_is_a_wrong_path(path: str) -> None:
+    ok, kind, cause = verdict(served("api.openai.com", "api.openai.com", path))
+    assert (ok, kind) == (False, CAUSE_WRONG_PATH)
+    assert cause == f"wrong path: GET {path} is not under the endpoint's base path '/v1/'"
