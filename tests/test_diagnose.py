@@ -236,7 +236,7 @@ def test_idle_mismatch_rows_are_the_direct_non_codex_ones(diagnoses: Diagnoses) 
     rows = diagnoses["idle-60"].rows
     codex = {e.id for fixture in load_fixtures() for e in fixture.endpoints if e.codex}
     assert {row.endpoint for row in rows if not row.ok} == {row.endpoint for row in rows} - codex
-    assert all("keepalive 60s" in row.observed for row in rows if not row.ok)
+    assert all("keepalive armed, idle 60s" in row.observed for row in rows if not row.ok)
 
 
 def test_regressed_fails_only_direct_codex_rows(diagnoses: Diagnoses) -> None:
@@ -299,12 +299,22 @@ def test_factory_that_returns_no_client_fails_its_rows_only(
     assert {row.kind for row in failed} == {CAUSE_FACTORY_RETURNED}
 
 
-def test_reverse_order_gives_the_same_rows(
-    subjects: MakeSubject,
-) -> None:
+@pytest.mark.parametrize(
+    ("spec", "fails"),
+    [
+        ("harness.targets.reference:factory", False),
+        ("harness.targets.cached:factory", False),
+        ("harness.targets.shared:factory", True),
+    ],
+    ids=["reference", "cached-per-key", "shared-process-wide"],
+)
+def test_reverse_order_gives_the_same_rows(subjects: MakeSubject, spec: str, fails: bool) -> None:
     """Each scenario runs in a process of its own, so running the matrix backwards changes
-    nothing: the same rows, in the same order, with the same verdicts."""
-    subject = subjects("harness.targets.reference:factory")
+    nothing: the same rows, in the same order, with the same verdicts. A factory that caches its
+    client per key, or shares one process-wide, gets what its transport earns: the per-key cache
+    of the reference passes; one keepalive client for everything fails the direct Codex rows,
+    only those, in either order."""
+    subject = subjects(spec)
     fixtures = load_fixtures()
     select = _labelled(DIRECT.name, "https-proxy")
 
@@ -315,6 +325,14 @@ def test_reverse_order_gives_the_same_rows(
     forward = rows(reverse=False)
     assert len(forward) == sum(select(s) for s in scenarios(fixtures, load_conditions()))
     assert rows(reverse=True) == forward
+    by_id = {s.id: s for s in scenarios(fixtures, load_conditions())}
+    predicted = {
+        scenario_id
+        for scenario_id, _, _ in forward
+        if fails and {"codex", "direct"} <= set(by_id[scenario_id].categories())
+    }
+    assert {scenario_id for scenario_id, ok, _ in forward if not ok} == predicted
+    assert {kind for _, ok, kind in forward if not ok} <= {CAUSE_KEEPALIVE_RESET}
 
 
 def test_report_says_which_expectation_was_in_force(diagnoses: Diagnoses) -> None:

@@ -89,11 +89,7 @@ def _observed(result: Result) -> str:
     parts = []
     for observation in result.observations:
         route = "direct" if observation.direct else "via proxy"
-        armed = (
-            f"keepalive {observation.keepalive.idle_seconds}s"
-            if observation.keepalive.armed
-            else "no keepalive"
-        )
+        armed = observation.keepalive.describe()
         parts.append(f"origin: {route}, {armed}, {observation.action}")
     parts += [f"proxy: {t.method} {t.host} -> {t.status}" for t in result.tunnels]
     parts += [f"request: {r.method} {r.host}{r.path}" for r in result.requests[:1]]
@@ -211,11 +207,11 @@ def render(diagnosis: Diagnosis) -> str:
     if skipped:
         counts += f", {skipped} skipped"
     lines.append("")
+    if diagnosis.isolation:
+        lines.append(f"{diagnosis.isolation}; {PROTECTION}")
     lines.append(
         f"{diagnosis.factory}: {counts} in {diagnosis.seconds:.1f} s; {diagnosis.expectation()}"
     )
-    if diagnosis.isolation:
-        lines.append(f"  {diagnosis.isolation}; {PROTECTION}")
     for cause, count in diagnosis.causes().items():
         lines.append(f"  {count} x {cause}")
     return "\n".join(lines)

@@ -15,9 +15,10 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
+from harness.network.address import Address
 from harness.network.faults import Action, ConnectionFacts, FaultRules, decide
 from harness.network.kernel import KernelView
-from harness.network.observations import Address, Observation, ObservationLog
+from harness.network.observations import Observation, ObservationLog
 from harness.network.server import ConnectionServer, relay, reset
 from harness.network.tls import MalformedHello, looks_like_tls, parse_client_hello, record_length
 

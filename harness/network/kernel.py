@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import HarnessError
-
-Address = tuple[str, int]
+from harness.network.address import Address
 
 NETLINK_SOCK_DIAG = 4
 SOCK_DIAG_BY_FAMILY = 20
@@ -55,6 +54,10 @@ class KeepaliveState:
     armed: bool
     idle_seconds: int | None
     source: str
+
+    def describe(self) -> str:
+        """``keepalive armed, idle 30s`` or ``keepalive off``: the one wording reports use."""
+        return f"keepalive armed, idle {self.idle_seconds}s" if self.armed else "keepalive off"
 
 
 def kernel_view_available() -> bool:

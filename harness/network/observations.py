@@ -6,9 +6,9 @@ import threading
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from harness.network.address import Address
 from harness.network.kernel import KeepaliveState
 
-Address = tuple[str, int]
 T = TypeVar("T")
 
 
@@ -29,11 +29,7 @@ class Observation:
     decide_ms: float
 
     def summary(self) -> str:
-        armed = (
-            f"keepalive armed, idle {self.keepalive.idle_seconds}s"
-            if self.keepalive.armed
-            else "keepalive off"
-        )
+        armed = self.keepalive.describe()
         transport = f"TLS sni={self.sni} alpn={','.join(self.alpn) or '-'}" if self.tls else "plain"
         route = "direct" if self.direct else "via proxy"
         return (

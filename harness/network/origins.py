@@ -22,11 +22,12 @@ from werkzeug import Request, Response
 
 from harness.environ import PROXY_VARIABLES, scoped_environ
 from harness.fixtures import JSON_TYPES, Endpoint, Fixture, Reply
+from harness.network.address import Address
 from harness.network.conditions import Condition
 from harness.network.faults import FaultRules
 from harness.network.gate import Gate, Tracked
 from harness.network.kernel import KernelView
-from harness.network.observations import Address, ObservationLog, RecordLog, RequestSeen
+from harness.network.observations import ObservationLog, RecordLog, RequestSeen
 from harness.network.pki import Authority
 from harness.network.proxy import ConnectProxy
 from harness.network.routing import Router

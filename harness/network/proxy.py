@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 
 import h11
 
+from harness.network.address import Address
 from harness.network.kernel import KeepaliveState, KernelView
-from harness.network.observations import Address, RecordLog
+from harness.network.observations import RecordLog
 from harness.network.routing import Router, RoutingError, UnroutedHost
 from harness.network.server import ConnectionServer, relay
 
@@ -54,11 +55,7 @@ class Tunnel:
     method: str = "CONNECT"
 
     def summary(self) -> str:
-        armed = (
-            f"keepalive armed, idle {self.keepalive.idle_seconds}s"
-            if self.keepalive.armed
-            else "keepalive off"
-        )
+        armed = self.keepalive.describe()
         target = f"{self.host}:{self.port}"
         return f"proxy: {self.method} {target} -> {self.status} ({armed}) {self.detail}".rstrip()
 

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-Address = tuple[str, int]
+from harness.network.address import Address
 
 _FIRST_ROUTED = int(ipaddress.IPv4Address("127.0.43.1"))
 _LAST_ROUTED = int(ipaddress.IPv4Address("127.0.254.254"))

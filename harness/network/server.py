@@ -15,7 +15,8 @@ import threading
 import time
 from collections.abc import Iterator
 
-Address = tuple[str, int]
+from harness.network.address import Address
+
 RELAY_CHUNK = 65536
 
 
