@@ -316,7 +316,7 @@ def test_reverse_order_gives_the_same_rows(subjects: MakeSubject, spec: str, fai
     only those, in either order."""
     subject = subjects(spec)
     fixtures = load_fixtures()
-    select = _labelled(DIRECT.name, "https-proxy")
+    select = _labelled(DIRECT.name)
 
     def rows(*, reverse: bool) -> list[tuple[str, bool, str | None]]:
         found = diagnose(subject, fixtures, select=select, reverse=reverse)
