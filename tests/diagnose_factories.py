@@ -109,3 +109,16 @@ def always_proxied(
     return openai.OpenAI(
         api_key=api_key, base_url=base_url, http_client=httpx.Client(transport=sync)
     )
+
+
+def sibling_host(
+    provider: str, base_url: str, api_key: str, *, async_client: bool = False
+) -> Client:
+    """The reference, except that a client asked for codex.example.test goes to
+    llm.example.test, a sibling host behind the same origin (which serves both)."""
+    client = reference.factory(provider, base_url, api_key, async_client=async_client)
+    if "codex.example.test" in base_url:
+        return client.with_options(
+            base_url=base_url.replace("codex.example.test", "llm.example.test")
+        )
+    return client

@@ -3,10 +3,12 @@ under its base path; anything else fails with a cause of its own, naming what ar
 
 from __future__ import annotations
 
+import diagnose_factories
 import pytest
 
-from harness.fixtures import Endpoint
-from harness.judging.drive import Result
+from harness.fixtures import Endpoint, load_fixtures
+from harness.judging.diagnose import diagnose
+from harness.judging.drive import Result, Subject
 from harness.judging.expectation import KeepaliveExpectation
 from harness.judging.matrix import Scenario
 from harness.judging.verdicts import CAUSE_WRONG_HOST, CAUSE_WRONG_PATH, judge
@@ -15,6 +17,7 @@ from harness.network.kernel import KeepaliveState
 from harness.network.observations import Observation, RequestSeen
 from harness.sandbox.calls import Call
 from harness.sandbox.outcomes import Outcome
+from harness.sandbox.pool import Sandbox
 
 OPENAI = Endpoint("openai", "https://api.openai.com/v1/", codex=False, origin="api-openai")
 ARMED = KeepaliveState(True, 30, "sock_diag")
@@ -77,3 +80,21 @@ def test_a_path_outside_the_base_path_is_a_wrong_path(path: str) -> None:
     ok, kind, cause = verdict(served("api.openai.com", "api.openai.com", path))
     assert (ok, kind) == (False, CAUSE_WRONG_PATH)
     assert cause == f"wrong path: GET {path} is not under the endpoint's base path '/v1/'"
+
+
+def test_a_client_for_a_sibling_host_behind_the_same_origin_fails_wrong_host(
+    harness_sandbox: Sandbox,
+) -> None:
+    """The origin serves both names, so only SNI and Host tell the rows of the endpoint whose
+    client went to its sibling from the others."""
+    fixtures = [f for f in load_fixtures() if f.name == "custom-https"]
+    subject = Subject.of(harness_sandbox, diagnose_factories.sibling_host)
+    found = diagnose(subject, fixtures, [], select=lambda s: s.label == DIRECT.name)
+    failed = {row.endpoint for row in found.rows if not row.ok}
+    assert failed == {"custom@https://codex.example.test/v1"}, failed
+    wrong = [row for row in found.rows if not row.ok]
+    assert {row.kind for row in wrong} == {CAUSE_WRONG_HOST}
+    assert all(
+        "named 'llm.example.test', expected 'codex.example.test'" in (row.cause or "")
+        for row in wrong
+    ), wrong[0].cause
