@@ -42,9 +42,8 @@ def _settle(output_fd: int, base_environ: dict[str, str], job: Job) -> None:
     os.dup2(output_fd, 2)
     os.close(output_fd)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    for signum in (signal.SIGTERM, signal.SIGALRM, signal.SIGCHLD, signal.SIGHUP):
+    for signum in (signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
-    signal.setitimer(signal.ITIMER_REAL, 0)
     signal.pthread_sigmask(signal.SIG_SETMASK, set())
     atexit._clear()  # the worker's own hooks run when the worker exits, not here
     become_subreaper()
