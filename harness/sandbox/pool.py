@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Any
 
 from harness.environ import clean_environ
@@ -66,8 +66,6 @@ class Ran:
     exit_signal: int | None = None
     leftovers: tuple[str, ...] = ()
     output: str = ""
-    seconds: float = 0.0
-    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def reported(self) -> bool:
@@ -202,7 +200,6 @@ class Worker:
                 os.close(read_end)
                 output.seek(0)
                 ran.output = output.read()[-OUTPUT_TAIL_BYTES:].decode(errors="replace").strip()
-        ran.seconds = time.monotonic() - started
         return ran
 
     def _follow(self, lines: _Lines, ran: Ran, deadline: float, started: float) -> None:
@@ -228,7 +225,6 @@ class Worker:
                 continue
             now = time.monotonic()
             if PHASE in message:
-                ran.phases[ran.phase or BUILD] = now - phase_started
                 phase = ran.phase = str(message[PHASE])
                 phase_started = now
             if "refusals" in message:
@@ -242,7 +238,6 @@ class Worker:
             if BUILT in message:
                 ran.built = str(message[BUILT])
             if ran.reported and ran.phase != EXITING and not ran.done and phase is not None:
-                ran.phases[ran.phase or BUILD] = now - phase_started
                 phase = ran.phase = EXITING
                 phase_started = now
             if DONE in message:
