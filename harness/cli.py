@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import textwrap
 import traceback
 from collections.abc import Sequence
@@ -233,6 +234,30 @@ def phase_deadline(given: str | None) -> float:
     return settings.deadline(settings.resolve(settings.DEADLINE, given))
 
 
+def _check_writable(path: str | None) -> None:
+    """Refuse an ``--output`` the run could not write, before the run: a directory, a path
+    below a file, or a place this process may not create files in (tried with a temporary
+    file in the nearest directory that exists, removed at once)."""
+    if not path:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise UsageInputError(f"--output {path}: is a directory")
+    existing = target.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageInputError(f"--output {path}: {existing} is not a directory")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+        if target.exists():
+            with target.open("a"):
+                pass
+    except OSError as exc:
+        raise UsageInputError(f"--output {path}: cannot write: {exc.strerror or exc}") from None
+
+
 def _write(path: str, document: str) -> None:
     target = Path(path)
     try:
@@ -243,6 +268,7 @@ def _write(path: str, document: str) -> None:
 
 
 def diagnose_command(args: argparse.Namespace) -> int:
+    _check_writable(args.output)
     keepalive, source = keepalive_expectation(args.keepalive_idle)
     deadline = phase_deadline(args.deadline)
     import_seconds = settings.import_deadline(
@@ -282,6 +308,7 @@ def _json_body(source: str | None) -> object:
 
 
 def record_command(args: argparse.Namespace) -> int:
+    _check_writable(args.output)
     payload = _json_body(args.json_body)
     # the proxy the documented rules pick for this URL (its scheme's variable, or ALL_PROXY)
     proxy = args.proxy or expected_route(args.url, os.environ).proxy

@@ -11,6 +11,7 @@ read as "not given". Provenance alone is free-form: it is metadata the harness o
 from __future__ import annotations
 
 import importlib.resources
+import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -29,7 +30,7 @@ FIXTURE_PACKAGE = "harness.fault_fixtures"
 
 def packaged_fixture_dir() -> Path:
     """Where the installed harness keeps its origin files, found through importlib (a wheel,
-    an sdist build and an editable checkout alike); a placeholder that loads as "no fixture files"
+    an sdist build and an editable checkout alike); a placeholder that loads as "does not exist"
     naming the package if it is missing."""
     try:
         return Path(str(importlib.resources.files(FIXTURE_PACKAGE)))
@@ -155,6 +156,24 @@ REPORT_KEYS = ("request", "outcomes")
 REQUEST_KEYS = ("url", "method", "headers", "json")
 OUTCOME_KEYS = ("status", "body", "errno", "error")
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
+#: One DNS label as a host name may spell it (RFC 1123): letters, digits, inner dashes.
+HOST_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def hostname_problem(host: str) -> str | None:
+    """Why ``host`` cannot be a routed name (``None`` if it can): a DNS name of RFC 1123
+    labels, or an IP address literal."""
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    if len(host) > 253:
+        return "longer than 253 characters"
+    for label in host.split("."):
+        if not HOST_LABEL.fullmatch(label):
+            return f"label {label!r} is not letters, digits and inner dashes"
+    return None
 
 
 class _Fields:
@@ -270,9 +289,19 @@ def read_data_file(path: Path, keys: tuple[str, ...]) -> _Fields:
     """A fixture or condition file's top level: valid JSON, a known schema, only ``keys``,
     provenance given (free-form beyond its source and date)."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise FixtureError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise FixtureError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    try:
+        raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FixtureError(f"{path}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise FixtureError(f"{path}: not usable JSON: nested too deeply") from None
     top = _Fields(path, raw, "")
     if top.get("schema", int) != SCHEMA_VERSION:
         raise top.fail(
@@ -297,9 +326,14 @@ def load_fixture(path: Path) -> Fixture:
     scheme = origin.get("scheme", str)
     if scheme not in ("http", "https"):
         raise origin.fail("scheme", "expected 'http' or 'https'")
-    hosts = tuple(h.lower() for h in origin.get("hosts", list))
-    if not hosts or not all(isinstance(h, str) and h for h in hosts):
+    given = origin.get("hosts", list)
+    if not given or not all(isinstance(h, str) and h for h in given):
         raise origin.fail("hosts", "expected a non-empty list of hostnames")
+    hosts = tuple(h.lower() for h in given)
+    for index, host in enumerate(hosts):
+        problem = hostname_problem(host)
+        if problem is not None:
+            raise origin.fail(f"hosts[{index}]", f"{given[index]!r} is not a host name: {problem}")
     port = origin.get("port", int, 443 if scheme == "https" else 80)
     try:
         faults = FaultRules.from_spec(top.get("faults", list, []))
@@ -338,16 +372,37 @@ def load_fixture(path: Path) -> Fixture:
     )
 
 
+def data_directory(directory: Path, what: str) -> Path:
+    """``directory`` if it is one; else an error saying it does not exist or is not one."""
+    if not directory.exists():
+        raise FixtureError(f"{directory}: {what} directory does not exist")
+    if not directory.is_dir():
+        raise FixtureError(f"{directory}: {what} directory is not a directory")
+    return directory
+
+
 def load_fixtures(directory: Path = FIXTURE_DIR) -> list[Fixture]:
-    """Every ``*.json`` fixture in ``directory``, validated; names must be unique."""
-    fixtures = [load_fixture(path) for path in sorted(directory.glob("*.json"))]
-    seen: dict[str, Path] = {}
-    for fixture in fixtures:
-        if fixture.name in seen:
-            raise FixtureError(
-                f"{fixture.path}: name: {fixture.name!r} is also used by {seen[fixture.name]}"
-            )
-        seen[fixture.name] = fixture.path
+    """Every ``*.json`` fixture in ``directory``, validated. Names must be unique, no host may be
+    served by two origins (the router could reach only one), and some origin must list an
+    endpoint, or there is nothing to judge."""
+    paths = sorted(data_directory(directory, "origin files").glob("*.json"))
+    fixtures = [load_fixture(path) for path in paths]
     if not fixtures:
-        raise FixtureError(f"{directory}: no fixture files (*.json)")
+        raise FixtureError(f"{directory}: no origin files (*.json)")
+    names: dict[str, Path] = {}
+    hosts: dict[str, Path] = {}
+    for fixture in fixtures:
+        if fixture.name in names:
+            raise FixtureError(
+                f"{fixture.path}: name: {fixture.name!r} is also used by {names[fixture.name]}"
+            )
+        names[fixture.name] = fixture.path
+        for host in fixture.hosts:
+            if host in hosts:
+                raise FixtureError(
+                    f"{fixture.path}: origin.hosts: {host!r} is also served by {hosts[host]}"
+                )
+            hosts[host] = fixture.path
+    if not any(fixture.endpoints for fixture in fixtures):
+        raise FixtureError(f"{directory}: no origin file lists an endpoint: nothing to judge")
     return fixtures

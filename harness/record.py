@@ -26,7 +26,7 @@ import httpx
 
 from harness import __version__
 from harness.errors import UsageInputError
-from harness.fixtures import NAME_PATTERN
+from harness.fixtures import NAME_PATTERN, hostname_problem
 from harness.redact import REDACTED, redact_headers, redact_json, redact_text
 from harness.sandbox.outcomes import failure_cause
 from harness.variants import variant_client
@@ -61,24 +61,54 @@ def credentials(*, anonymous: bool) -> dict[str, str]:
     )
 
 
-def checked_url(url: str) -> SplitResult:
-    """``url`` split, if it is http(s) with a host and no credentials; else a usage error."""
-    shown = redact_text(url)
+#: An HTTP method is a token (RFC 9110, section 5.6.2): no spaces, no separators.
+METHOD_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def _split(url: str, shown: str, schemes: tuple[str, ...]) -> SplitResult:
+    """``url`` split, if it is one of ``schemes`` with a usable host name and no whitespace."""
     parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https"):
-        raise UsageInputError(f"record: {shown!r} is not an http:// or https:// URL")
+    if parts.scheme.lower() not in schemes:
+        *others, last = (f"{scheme}://" for scheme in schemes)
+        names = f"{', '.join(others)} or {last}" if others else last
+        raise UsageInputError(f"record: {shown} is not an {names} URL")
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise UsageInputError(f"record: {shown} holds whitespace or a control character")
     try:
         host, _ = parts.hostname, parts.port
     except ValueError as exc:  # a port out of range or not a number
-        raise UsageInputError(f"record: {shown!r}: {exc}") from None
+        raise UsageInputError(f"record: {shown}: {exc}") from None
     if not host:
-        raise UsageInputError(f"record: {shown!r} has no host")
+        raise UsageInputError(f"record: {shown} has no host")
+    problem = hostname_problem(host)
+    if problem is not None:
+        raise UsageInputError(f"record: {shown}: {host!r} is not a host name: {problem}")
+    return parts
+
+
+def checked_url(url: str) -> SplitResult:
+    """``url`` split, if it is http(s) with a host name, no whitespace and no credentials; else
+    a usage error."""
+    parts = _split(url, repr(redact_text(url)), ("http", "https"))
     if parts.username is not None or parts.password is not None:
         raise UsageInputError(
-            f"record: {parts.scheme}://...@{host}: credentials come from "
+            f"record: {parts.scheme}://...@{parts.hostname}: credentials come from "
             f"{' or '.join(CREDENTIAL_VARIABLES)}, never from the URL"
         )
     return parts
+
+
+def checked_proxy(proxy: str, url: SplitResult) -> str:
+    """The proxy variant's proxy URL, if there is one and it is a proxy URL httpx takes (its
+    credentials, if any, are the proxy's own); the hint names what applies to ``url``."""
+    if not proxy:
+        raise UsageInputError(
+            f"record: variant 'proxy' needs a proxy URL: --proxy, {url.scheme.upper()}_PROXY or "
+            f"ALL_PROXY (the variables for {url.scheme}:// URLs), unless NO_PROXY exempts the host"
+        )
+    _split(proxy, f"proxy {redact_text(proxy)!r}", PROXY_SCHEMES)
+    return proxy
 
 
 def failure(exc: BaseException) -> tuple[str, str]:
@@ -143,6 +173,10 @@ def record(
     credentials and every variant's client.
     """
     parts = checked_url(url)
+    if not METHOD_TOKEN.fullmatch(method):
+        raise UsageInputError(f"record: method {method!r} is not an HTTP method token")
+    if "proxy" in variants:
+        proxy = checked_proxy(proxy or "", parts)
     if name is not None and not NAME_PATTERN.fullmatch(name):
         raise UsageInputError(
             f"record: fixture name {name!r}: use lowercase letters, digits and dashes"

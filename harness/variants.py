@@ -30,6 +30,6 @@ def variant_client(variant: str, *, proxy: str | None = None) -> httpx.Client:
         return httpx.Client(timeout=TIMEOUT, transport=httpx.HTTPTransport(socket_options=options))
     if variant == "proxy":
         if not proxy:
-            raise VariantError("variant 'proxy' needs a proxy URL (--proxy or HTTPS_PROXY)")
+            raise VariantError("variant 'proxy' needs a proxy URL")
         return httpx.Client(timeout=TIMEOUT, proxy=proxy)  # an explicit proxy overrides env ones
     raise VariantError(f"unknown variant {variant!r} (known: {', '.join(VARIANTS)})")

@@ -85,6 +85,8 @@ def test_unloadable_factory_is_exit_2(capsys: pytest.CaptureFixture[str]) -> Non
         (["--keepalive-idle", "0"], "", "--keepalive-idle"),
         (["--keepalive-idle", "-5"], "", "--keepalive-idle"),
         (["--keepalive-idle", "abc"], "", "--keepalive-idle"),
+        (["--keepalive-idle", "32768"], "", "--keepalive-idle"),
+        (["--keepalive-idle", "999999999"], "", "--keepalive-idle"),
         ([], "abc", f"env {ENV_VAR}"),
         ([], "0", f"env {ENV_VAR}"),
     ],
@@ -101,7 +103,7 @@ def test_invalid_keepalive_idle_is_one_usage_error(
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
     assert err.startswith(f"error: {source}: ")
-    assert "a positive whole number of seconds, or 'off'" in err
+    assert "a whole number of seconds from 1 to 32767 (Linux's TCP_KEEPIDLE limit), or 'off'" in err
 
 
 def test_keepalive_expectation_sources(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,6 +112,7 @@ def test_keepalive_expectation_sources(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_VAR, "off")
     assert keepalive_expectation(None) == (KeepaliveExpectation(None), f"env {ENV_VAR}")
     assert keepalive_expectation("60") == (KeepaliveExpectation(60), "--keepalive-idle")
+    assert keepalive_expectation("32767") == (KeepaliveExpectation(32767), "--keepalive-idle")
 
 
 def test_bug_in_the_harness_is_exit_3_with_its_traceback(

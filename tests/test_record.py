@@ -160,6 +160,14 @@ NOT_URLS = {
     "ftp": ("ftp://x", "'ftp://x' is not an http:// or https:// URL"),
     "no host": ("https://", "'https://' has no host"),
     "no host, path only": ("https:///v1/models", "'https:///v1/models' has no host"),
+    "space in the host": (
+        "https://exa mple.com/v1",
+        "'https://exa mple.com/v1' holds whitespace or a control character",
+    ),
+    "underscore host": (
+        "https://exa_mple.com/v1",
+        "'https://exa_mple.com/v1': 'exa_mple.com' is not a host name: label 'exa_mple'",
+    ),
     "bad port": ("https://chatgpt.com:99999/", "'https://chatgpt.com:99999/': Port out of range"),
     "credentials in the URL": (
         "https://user:pw@chatgpt.com/backend-api/codex",
@@ -179,6 +187,54 @@ def test_record_refuses_what_is_not_an_http_url(
     assert str(caught.value).startswith(f"record: {message}")
     assert "pw" not in str(caught.value)
     assert harness_network.log.of("chatgpt-codex", mark) == []
+
+
+BAD_OPTIONS = {
+    "method with a space": (
+        {"method": "GE T"},
+        "method 'GE T' is not an HTTP method token",
+    ),
+    "proxy not a URL": (
+        {"variants": ["proxy"], "proxy": "not a url"},
+        "proxy 'not a url' is not an http://, https://, socks5:// or socks5h:// URL",
+    ),
+    "proxy without a host": (
+        {"variants": ["proxy"], "proxy": "http://:3128"},
+        "proxy 'http://:3128' has no host",
+    ),
+    "no proxy for an https URL": (
+        {"variants": ["proxy"], "proxy": None},
+        "variant 'proxy' needs a proxy URL: --proxy, HTTPS_PROXY or ALL_PROXY (the variables "
+        "for https:// URLs)",
+    ),
+}
+
+
+@pytest.mark.parametrize("options, message", BAD_OPTIONS.values(), ids=list(BAD_OPTIONS))
+def test_record_refuses_bad_options_before_any_request(
+    harness_network: Network, monkeypatch: pytest.MonkeyPatch, options: dict[str, Any], message: str
+) -> None:
+    monkeypatch.setenv("HARNESS_RECORD_BEARER", SECRET)
+    options = {"variants": ["default"], **options}
+    mark = harness_network.log.mark()
+    with harness_network.reachable(), pytest.raises(UsageInputError) as caught:
+        record(URL, options.pop("variants"), **options)
+    assert str(caught.value).startswith(f"record: {message}")
+    assert harness_network.log.of("chatgpt-codex", mark) == []
+
+
+def test_record_cli_names_the_variables_for_a_plain_http_url(run_cli: RunCli) -> None:
+    result = run_cli(
+        "record",
+        "http://127.0.0.1:9/",
+        *("--variant", "proxy", "--anonymous"),
+        unset=("http_proxy", "https_proxy", "all_proxy"),
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: record: variant 'proxy' needs a proxy URL: --proxy, HTTP_PROXY or ALL_PROXY "
+        "(the variables for http:// URLs), unless NO_PROXY exempts the host"
+    ]
 
 
 def test_record_refuses_a_bad_fixture_name(

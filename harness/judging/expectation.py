@@ -17,7 +17,13 @@ OPTION = "--keepalive-idle"
 INI_KEY = "harness_keepalive_idle"
 ENV_VAR = "HARNESS_KEEPALIVE_IDLE"
 NOT_JUDGED = "off"
-ALLOWED = f"a positive whole number of seconds, or {NOT_JUDGED!r} to leave keepalive unjudged"
+#: Linux refuses a larger TCP_KEEPIDLE (MAX_TCP_KEEPIDLE in include/net/tcp.h), so no client can
+#: arm more and every case would fail as an idle mismatch.
+MAX_IDLE_SECONDS = 32767
+ALLOWED = (
+    f"a whole number of seconds from 1 to {MAX_IDLE_SECONDS} (Linux's TCP_KEEPIDLE limit), "
+    f"or {NOT_JUDGED!r} to leave keepalive unjudged"
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,6 @@ def parse_keepalive_idle(value: str | int, source: str = OPTION) -> KeepaliveExp
     text = str(value).strip()
     if text.lower() == NOT_JUDGED:
         return KeepaliveExpectation(None)
-    if text.isascii() and text.isdigit() and int(text) > 0:
+    if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_IDLE_SECONDS:
         return KeepaliveExpectation(int(text))
     raise UsageInputError(f"{source}: {value!r} is not allowed; expected {ALLOWED}")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.environ import PROXY_VARIABLES
-from harness.fixtures import FIXTURE_DIR, FixtureError, read_data_file
+from harness.fixtures import FIXTURE_DIR, FixtureError, data_directory, read_data_file
 from harness.network.faults import FaultRules, RuleError
 
 CONDITION_DIR = FIXTURE_DIR / "conditions"
@@ -75,10 +75,15 @@ def load_condition(path: Path) -> Condition:
 
 
 def load_conditions(directory: Path = CONDITION_DIR) -> list[Condition]:
-    """The direct baseline plus every condition file in ``directory``."""
+    """The direct baseline plus every condition file in ``directory``, which must exist (an
+    empty one runs the direct condition alone): a copy of the origin files that left it out
+    would otherwise judge a smaller matrix without a word."""
+    try:
+        data_directory(directory, "conditions")
+    except FixtureError as exc:
+        raise FixtureError(f"{exc} (an empty one runs the direct condition only)") from None
     conditions = [DIRECT]
-    if directory.is_dir():
-        conditions += [load_condition(path) for path in sorted(directory.glob("*.json"))]
+    conditions += [load_condition(path) for path in sorted(directory.glob("*.json"))]
     names = [condition.name for condition in conditions]
     duplicates = {name for name in names if names.count(name) > 1}
     if duplicates:
