@@ -11,7 +11,8 @@ convention for a process ended by a signal.
 A signal can land where Python swallows exceptions (a weakref callback, a ``__del__``), so the
 signal is also recorded: :func:`checkpoint` raises it again between units of work, and the command
 line checks :func:`received` once the work returns, so a swallowed raise still ends the command
-with the signal's exit code.
+with the signal's exit code. Under pytest, :func:`watch_sigint` keeps pytest's own handling and
+only adds the record, which the plugin reads between tests and at the end of the session.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -87,3 +88,27 @@ def unwinding_on_signals() -> Iterator[None]:
             signal.signal(signum, handler)
         sys.unraisablehook = previous_hook
         _received.clear()  # outside the block, checkpoints have nothing to raise
+
+
+def watch_sigint() -> Callable[[], None]:
+    """Record each SIGINT, then hand it to the handler that was there (Python's, which raises
+    KeyboardInterrupt where the main thread is), so an interrupt whose raise is swallowed is still
+    known to :func:`received`. Returns the function that puts the previous handler back; outside
+    the main thread, or when SIGINT is not Python's to handle, records nothing."""
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        return lambda: None
+
+    def record_then_delegate(signum: int, frame: FrameType | None) -> Any:
+        _received.append(signum)
+        return previous(signum, frame)
+
+    _received.clear()
+    signal.signal(signal.SIGINT, record_then_delegate)
+
+    def restore() -> None:
+        if signal.getsignal(signal.SIGINT) is record_then_delegate:
+            signal.signal(signal.SIGINT, previous)
+        _received.clear()
+
+    return restore

@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from harness import interrupts
 from harness.errors import HarnessError
 from harness.judging import settings
 from harness.judging.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
@@ -61,6 +62,7 @@ _DEADLINE_KEY = pytest.StashKey[float]()
 _IMPORT_DEADLINE_KEY = pytest.StashKey[float]()
 _SUBJECT_KEY = pytest.StashKey["Subject"]()
 _SANDBOX_KEY = pytest.StashKey["Sandbox"]()
+_SIGINT_KEY = pytest.StashKey[Callable[[], None]]()
 _FIXTURES_KEY = pytest.StashKey["list[Fixture]"]()
 _LEAKS_KEY = pytest.StashKey[Any]()
 _DATA_ERROR_KEY = pytest.StashKey[str]()
@@ -120,6 +122,7 @@ def pytest_configure(config: pytest.Config) -> None:
     run judges one: vet it now (in processes of its own), so a bad one stops the run before any
     test, and register the suites' hypothesis profiles before hypothesis loads
     ``--hypothesis-profile``."""
+    config.stash[_SIGINT_KEY] = interrupts.watch_sigint()
     config.addinivalue_line("markers", "harness_codex: drives the ChatGPT Codex backend")
     config.addinivalue_line(
         "markers", "harness_non_codex: drives an endpoint that is not the Codex backend"
@@ -155,6 +158,18 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     sandbox = config.stash.get(_SANDBOX_KEY, None)
     if sandbox is not None:
         sandbox.close()
+    restore = config.stash.get(_SIGINT_KEY, None)
+    if restore is not None:
+        restore()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    """Stop before the next test once SIGINT arrived, even if its KeyboardInterrupt was
+    swallowed where it landed (a garbage-collector callback, a test's ``except``)."""
+    if interrupts.received() is not None:
+        raise KeyboardInterrupt("SIGINT arrived during an earlier test")
+    return (yield)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -225,10 +240,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Stop the workers (their sockets and logs are the run's), then look for leaks."""
+    """Stop the workers (their sockets and logs are the run's), then look for leaks. A run that
+    SIGINT reached is never a result, whatever its tests reported."""
     sandbox = session.config.stash.get(_SANDBOX_KEY, None)
     if sandbox is not None:
         sandbox.close()
+    if interrupts.received() is not None and session.exitstatus != pytest.ExitCode.INTERRUPTED:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("interrupted by SIGINT: this run is not a result", red=True)
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
     check = session.stash.get(_LEAKS_KEY, None)
     if check is None:
         return

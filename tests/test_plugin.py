@@ -138,3 +138,42 @@ def test_fixture_directory_applies_to_conditions(pytester: pytest.Pytester) -> N
     assert from_copy and not any("-proxy-only-" in case for case in from_copy)
     assert any("-proxy-only-" in case for case in packaged)
     assert len(packaged) > len(from_copy)
+
+
+SWALLOWED_SIGINT = """
+import signal
+
+
+def test_swallows_the_interrupt():
+    try:
+        signal.raise_signal(signal.SIGINT)
+    except KeyboardInterrupt:
+        pass  # as a garbage-collector callback or a broad except would
+
+
+def test_after_the_interrupt():
+    pass
+"""
+
+
+def test_an_interrupted_run_is_never_green(pytester: pytest.Pytester) -> None:
+    """SIGINT whose KeyboardInterrupt is swallowed where it landed still ends the run as
+    interrupted (exit 2), before the next test; without the plugin the same run is green."""
+    pytester.makepyfile(test_interrupted=SWALLOWED_SIGINT)
+    watched = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=60)
+    assert watched.ret == pytest.ExitCode.INTERRUPTED
+    watched.stdout.no_fnmatch_line("*2 passed*")
+    watched.stdout.fnmatch_lines(["*KeyboardInterrupt*SIGINT arrived during an earlier test*"])
+
+    unwatched = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:transport_harness", timeout=60
+    )
+    assert unwatched.ret == pytest.ExitCode.OK
+    unwatched.stdout.fnmatch_lines(["*2 passed*"])
+
+
+def test_an_interrupt_in_the_last_test_still_fails_the_run(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_interrupted=SWALLOWED_SIGINT.split("\n\n\ndef test_after")[0])
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=60)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*interrupted by SIGINT: this run is not a result*"])
