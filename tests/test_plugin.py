@@ -177,3 +177,24 @@ def test_an_interrupt_in_the_last_test_still_fails_the_run(pytester: pytest.Pyte
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=60)
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*interrupted by SIGINT: this run is not a result*"])
+
+
+def test_a_failed_case_says_what_went_wrong_in_a_few_lines(pytester: pytest.Pytester) -> None:
+    """What was asked, what arrived and the likely cause, first; no traceback of the harness's
+    frames and no dump of the origin files (once 400 lines a failure)."""
+    pytester.makepyfile(test_inner_split=SPLIT_SUITE_MODULE)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-x", "-k", "test_codex_spellings_reach_backend",
+        "--client-factory", "harness.targets.regressed:factory", timeout=120,
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    lines = result.outlines
+    start = next(i for i, line in enumerate(lines) if "test_codex_spellings_reach_backend[" in line)
+    end = next(i for i, line in enumerate(lines) if "short test summary info" in line)
+    report = lines[start + 1 : end]
+    assert report[0].startswith("openai-codex@https://chatgpt.com/backend-api/codex (")
+    assert "client got ECONNRESET" in report[0]
+    causes = [line.strip() for line in report if line.strip().startswith("likely cause:")]
+    assert causes and causes[0].startswith("likely cause: keepalive-sensitive origin")
+    assert len(report) <= 8, "\n".join(report)
+    assert not any("Fixture(" in line or "Traceback" in line for line in lines)

@@ -61,11 +61,14 @@ __all__ = [
 def check(
     fixtures: list[Fixture], scenario: Scenario, result: Result, keepalive: KeepaliveExpectation
 ) -> None:
-    """Fail with the verdict's explanation unless the scenario looked as it should."""
+    """Fail with the verdict's explanation unless the scenario looked as it should: those few
+    lines alone (what was asked, what arrived, the likely cause), with no traceback of the
+    harness's own frames or the values of its fixtures."""
     fixture = next(f for f in fixtures if f.name == scenario.endpoint.origin)
     expect = scenario.expectation(keepalive, recorded_reply(fixture))
     verdict = judge(result, expect)
-    assert verdict.ok, f"{verdict.explain(result)}\n  judged with: {keepalive.describe()}"
+    if not verdict.ok:
+        pytest.fail(f"{verdict.explain(result)}\n  judged with: {keepalive.describe()}", False)
 
 
 def run(drive: Drive, network: Network, scenario: Scenario) -> Result:
