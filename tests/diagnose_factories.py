@@ -15,6 +15,7 @@ import certifi
 import httpx
 import openai
 
+import harness
 from harness.targets import reference
 from harness.targets.keepalive import env_proxy_for
 
@@ -122,3 +123,19 @@ def sibling_host(
             base_url=base_url.replace("codex.example.test", "llm.example.test")
         )
     return client
+
+
+def sync_only(provider: str, base_url: str, api_key: str, *, async_client: bool = False) -> Client:
+    """A codebase that builds only sync clients, declining async the documented way."""
+    if async_client:
+        raise harness.ModeDeclined("this codebase builds only sync clients")
+    return reference.factory(provider, base_url, api_key)
+
+
+def sync_only_raising(
+    provider: str, base_url: str, api_key: str, *, async_client: bool = False
+) -> Client:
+    """The same codebase, refusing async with NotImplementedError instead."""
+    if async_client:
+        raise NotImplementedError("no async client")
+    return reference.factory(provider, base_url, api_key)

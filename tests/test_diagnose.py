@@ -20,7 +20,7 @@ from harness.fixtures import Endpoint, load_fixtures
 from harness.judging import causes
 from harness.judging.causes import Fault
 from harness.judging.diagnose import Diagnosis, Row, diagnose, render
-from harness.judging.drive import Result, Subject
+from harness.judging.drive import Result, Subject, vet_factory
 from harness.judging.expectation import KeepaliveExpectation
 from harness.judging.matrix import NO_PROXY_SPELLINGS, Scenario, scenarios
 from harness.judging.proxy_rules import expected_route
@@ -45,7 +45,7 @@ from harness.network.kernel import KeepaliveState
 from harness.network.observations import Observation
 from harness.network.proxy import Tunnel
 from harness.sandbox.calls import Call
-from harness.sandbox.contract import ClientFactory
+from harness.sandbox.contract import ClientFactory, FactoryError
 from harness.sandbox.outcomes import Outcome
 from harness.sandbox.pool import Sandbox
 from harness.suites.runner import SPLIT_SUITE_MODULE
@@ -110,6 +110,7 @@ RUNS: dict[str, tuple[ClientFactory, tuple[str, ...] | None, KeepaliveExpectatio
         KeepaliveExpectation(),
     ),
     "wrong-type": (bad.wrong_type, (DIRECT.name,), KeepaliveExpectation()),
+    "sync-only": (bad.sync_only, (DIRECT.name,), KeepaliveExpectation()),
 }
 
 
@@ -280,6 +281,32 @@ def test_factory_that_raises_fails_its_rows_only(diagnoses: Diagnoses) -> None:
         and row.observed == "nothing reached the origin"
         for row in failed_rows(result)
     )
+
+
+def test_a_declined_mode_is_skipped_with_its_reason(diagnoses: Diagnoses) -> None:
+    """``harness.ModeDeclined`` in async mode: every async row skipped with the factory's reason,
+    every sync row judged (and passing, as the reference it wraps)."""
+    result = diagnoses["sync-only"]
+    asynchronous = [row for row in result.rows if row.mode == "async"]
+    synchronous = [row for row in result.rows if row.mode == "sync"]
+    assert asynchronous and synchronous
+    assert all(row.skipped for row in asynchronous)
+    assert {row.outcome for row in asynchronous} == {
+        "skipped: this codebase builds only sync clients"
+    }
+    assert all(row.ok and not row.skipped for row in synchronous)
+    assert result.as_json()["skipped"] == len(asynchronous)
+
+
+def test_raising_instead_of_declining_points_to_mode_declined(subjects: MakeSubject) -> None:
+    with pytest.raises(FactoryError) as caught:
+        vet_factory(subjects(bad.sync_only_raising))
+    assert str(caught.value).endswith(
+        "raised NotImplementedError('no async client') when called as factory('openai', "
+        "'https://api.openai.com/v1', 'harness-probe-key'), async_client=True; a factory that "
+        "does not build this kind of client declines it with raise harness.ModeDeclined('why')"
+    )
+    vet_factory(subjects(bad.sync_only))  # the documented way passes vetting
 
 
 def test_factory_that_returns_no_client_fails_its_rows_only(

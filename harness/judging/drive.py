@@ -33,7 +33,14 @@ from harness.network.origins import Network
 from harness.network.proxy import Tunnel
 from harness.network.routing import Router
 from harness.sandbox.calls import API_KEY, Call
-from harness.sandbox.contract import PROBE, RAISED, ClientFactory, FactoryError, spec_of
+from harness.sandbox.contract import (
+    HOW_TO_DECLINE,
+    PROBE,
+    RAISED,
+    ClientFactory,
+    FactoryError,
+    spec_of,
+)
 from harness.sandbox.outcomes import Outcome
 from harness.sandbox.pool import EXITING, Ran, Sandbox
 from harness.sandbox.wire import BUILD, CALL, Job
@@ -174,7 +181,7 @@ def vet_factory(subject: Subject, *, deadline: float = DEFAULT_DEADLINE) -> None
     """Build one sync and one async client with the probe call, each in a child, before any
     scenario: a factory that cannot be imported, raises, returns no OpenAI client, ends its
     process, reaches for the network or runs past the deadline is a usage error naming it.
-    It may decline one mode with ``unittest.SkipTest``, not both."""
+    It may decline one mode with ``harness.ModeDeclined``, not both."""
     spec = subject.spec
     declined: list[str] = []
     routes = Router().table()  # nothing is routed: every lookup is refused and recorded
@@ -199,8 +206,9 @@ def vet_factory(subject: Subject, *, deadline: float = DEFAULT_DEADLINE) -> None
                 f"while vetting it ({called})"
             )
         if fault.cause == causes.FACTORY_RAISED:
+            hint = f"; {HOW_TO_DECLINE}" if "NotImplementedError" in fault.detail else ""
             raise FactoryError(
-                f"client factory {spec!r} raised {fault.detail} when called as {called}"
+                f"client factory {spec!r} raised {fault.detail} when called as {called}{hint}"
             )
         if fault.cause == causes.FACTORY_RETURNED:
             raise FactoryError(f"client factory {spec!r} {ran.broken[1] if ran.broken else ''}")

@@ -2,9 +2,10 @@
 
 A factory is named ``MODULE:ATTR`` (so a worker process can import it), is called as
 ``factory(provider, base_url, api_key, async_client=...)`` and returns ``openai.OpenAI`` (or
-``openai.AsyncOpenAI`` when ``async_client`` is true). It may decline a mode by raising
-``unittest.SkipTest``; anything else it raises, or any other return value, breaks the contract
-for that call.
+``openai.AsyncOpenAI`` when ``async_client`` is true). A codebase that builds only one kind
+declines the other by raising :class:`ModeDeclined` (``harness.ModeDeclined``; any
+``unittest.SkipTest`` works the same): those cases are skipped with its reason. Anything else it
+raises, or any other return value, breaks the contract for that call.
 """
 
 from __future__ import annotations
@@ -24,6 +25,19 @@ PROBE = ("openai", "https://api.openai.com/v1", "harness-probe-key")
 
 RAISED = "raised"
 RETURNED = "returned"
+
+
+class ModeDeclined(unittest.SkipTest):
+    """Raised by a factory for the mode its codebase does not build (``async_client`` true or
+    false), with the reason: ``raise harness.ModeDeclined("builds only sync clients")``. The cases
+    of that mode are skipped, not failed; declining both is a usage error."""
+
+
+#: Where a factory that raised instead of declining is pointed.
+HOW_TO_DECLINE = (
+    "a factory that does not build this kind of client declines it with "
+    "raise harness.ModeDeclined('why')"
+)
 
 
 class FactoryError(HarnessError, RuntimeError):
