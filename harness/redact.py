@@ -7,7 +7,7 @@ Headers are redacted by name, JSON values by key, and any string that looks like
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 REDACTED = "<redacted>"
@@ -37,10 +37,14 @@ CREDENTIAL = re.compile(
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {
-        name: REDACTED if name.lower() in SENSITIVE_HEADERS else redact_text(value)
-        for name, value in headers.items()
-    }
+    return dict(redact_header_pairs(headers.items()))
+
+
+def redact_header_pairs(pairs: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    """Each (name, value) with a credential header's value, or a credential in any value,
+    replaced; repeated headers stay repeated."""
+    for name, value in pairs:
+        yield name, REDACTED if name.lower() in SENSITIVE_HEADERS else redact_text(value)
 
 
 def redact_text(text: str) -> str:

@@ -3,6 +3,9 @@ under its base path; anything else fails with a cause of its own, naming what ar
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import diagnose_factories
 import pytest
 
@@ -15,9 +18,11 @@ from harness.judging.verdicts import CAUSE_WRONG_HOST, CAUSE_WRONG_PATH, judge
 from harness.network.conditions import DIRECT
 from harness.network.kernel import KeepaliveState
 from harness.network.observations import Observation, RequestSeen
-from harness.sandbox.calls import Call
+from harness.redact import REDACTED
+from harness.sandbox.calls import API_KEY, Call
 from harness.sandbox.outcomes import Outcome
 from harness.sandbox.pool import Sandbox
+from harness.targets import reference
 
 OPENAI = Endpoint("openai", "https://api.openai.com/v1/", codex=False, origin="api-openai")
 ARMED = KeepaliveState(True, 30, "sock_diag")
@@ -98,3 +103,47 @@ def test_a_client_for_a_sibling_host_behind_the_same_origin_fails_wrong_host(
         "named 'llm.example.test', expected 'codex.example.test'" in (row.cause or "")
         for row in wrong
     ), wrong[0].cause
+
+
+def test_the_origin_records_the_headers_sent_with_credentials_redacted(
+    harness_sandbox: Sandbox,
+) -> None:
+    """What the client sent, as the origin received it: in the row, its JSON and the failure
+    message; the API key never, in any of them."""
+    fixtures = [f for f in load_fixtures() if f.name == "chatgpt-codex"]
+    found = diagnose(
+        Subject.of(harness_sandbox, reference.factory),
+        fixtures,
+        [],
+        select=lambda s: s.label == DIRECT.name and s.mode == "sync",
+    )
+    served = [row for row in found.rows if row.request_headers]
+    assert served, "no row reached the backend"
+    headers = dict(served[0].request_headers)
+    assert headers["Authorization"] == REDACTED
+    assert headers["User-Agent"].startswith("OpenAI/Python ")
+    assert headers["Host"] == "chatgpt.com"
+    document = json.dumps(found.as_json())
+    assert API_KEY not in document
+    assert ["Authorization", REDACTED] in json.loads(document)["rows"][0]["request_headers"]
+
+
+def test_a_failure_message_names_the_request_and_its_headers() -> None:
+    request = RequestSeen(
+        "api-openai",
+        "GET",
+        "api.openai.com",
+        "/models",
+        (("Host", "api.openai.com"), ("Authorization", REDACTED)),
+    )
+    result = dataclasses.replace(
+        served("api.openai.com", "api.openai.com", "/models"), requests=(request,)
+    )
+    scenario = Scenario(OPENAI, False, Call.MODELS, DIRECT)
+    found = judge(result, scenario.expectation(KeepaliveExpectation(30), None))
+    assert not found.ok
+    message = found.explain(result)
+    assert (
+        f"  request: GET api.openai.com/models with headers Host: api.openai.com, "
+        f"Authorization: {REDACTED}"
+    ) in message.splitlines()

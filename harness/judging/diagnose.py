@@ -45,6 +45,8 @@ class Row:
     setting: str = "direct"  # the condition or proxy variables the scenario set
     call: str = ""
     categories: tuple[str, ...] = ()
+    #: The headers of the first request the origin received (credentials redacted).
+    request_headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,16 @@ def diagnose(
                 rows.append(_row(scenario, f"skipped: {exc}", "", skipped, skipped=True))
                 continue
             verdict = judge(result, expect)
-            rows.append(_row(scenario, result.outcome.describe(), _observed(result), verdict))
+            headers = result.requests[0].headers if result.requests else ()
+            rows.append(
+                _row(
+                    scenario,
+                    result.outcome.describe(),
+                    _observed(result),
+                    verdict,
+                    request_headers=headers,
+                )
+            )
     if reverse:
         rows.reverse()
     return Diagnosis(

@@ -87,6 +87,10 @@ class Verdict:
             f"client got {result.outcome.describe()}",
             f"  observed: {'; '.join(seen) or 'no connection reached the origin or the proxy'}",
         ]
+        lines += [
+            f"  request: {r.method} {r.host}{r.path} with headers {r.header_summary()}"
+            for r in result.requests[:1]
+        ]
         lines += [f"  problem: {problem}" for problem in self.problems]
         if self.cause:
             lines.append(f"  likely cause: {self.cause}")

@@ -40,15 +40,20 @@ class Observation:
 
 @dataclass(frozen=True)
 class RequestSeen:
-    """One request an origin's backend received: where the client meant it to go."""
+    """One request an origin's backend received: where the client meant it to go, and the
+    headers it sent (credentials redacted as ``record`` redacts them), in the order sent."""
 
     origin: str
     method: str
     host: str  # the Host header as sent (or the authority of an absolute-form target)
     path: str
+    headers: tuple[tuple[str, str], ...] = ()
 
     def summary(self) -> str:
         return f"{self.origin}: {self.method} {self.host}{self.path}"
+
+    def header_summary(self) -> str:
+        return ", ".join(f"{name}: {value}" for name, value in self.headers) or "none"
 
 
 class RecordLog(Generic[T]):

@@ -31,6 +31,7 @@ from harness.network.observations import ObservationLog, RecordLog, RequestSeen
 from harness.network.pki import Authority
 from harness.network.proxy import ConnectProxy
 from harness.network.routing import Router
+from harness.redact import redact_header_pairs
 
 CLOSE_TIMEOUT = 10.0
 #: A served connection idle this long is closed (a client that never hangs up cannot hold a thread).
@@ -60,10 +61,12 @@ class Backend(HTTPServer):
         self._requests = requests
 
     def dispatch(self, request: Request) -> Response:
-        """Record where the request was sent (Host and path), then serve it."""
+        """Record where the request was sent (Host and path) and its headers, then serve it."""
         if self._requests is not None:
             host = request.headers.get("Host", "")
-            self._requests.append(RequestSeen(self._name, request.method, host, request.path))
+            headers = tuple(redact_header_pairs(request.headers.items()))
+            seen = RequestSeen(self._name, request.method, host, request.path, headers)
+            self._requests.append(seen)
         return super().dispatch(request)
 
     def thread_target(self) -> None:
