@@ -123,6 +123,8 @@ def test_the_origin_records_the_headers_sent_with_credentials_redacted(
     assert headers["Authorization"] == REDACTED
     assert headers["User-Agent"].startswith("OpenAI/Python ")
     assert headers["Host"] == "chatgpt.com"
+    assert served[0].ja4 is not None and served[0].ja4.startswith("t13d")
+    assert f"ja4 {served[0].ja4}" in served[0].observed
     document = json.dumps(found.as_json())
     assert API_KEY not in document
     assert ["Authorization", REDACTED] in json.loads(document)["rows"][0]["request_headers"]

@@ -133,3 +133,43 @@ def test_a_socket_tracked_once_the_gate_is_stopping_is_told_so(
         gate.close()
         with gate.tracked(left) as running:
             assert not running  # a worker that gets here must not start serving
+
+
+def _handshake(address: tuple[str, int], context: ssl.SSLContext) -> str:
+    """Offer a ClientHello to ``address``; how the attempt ended (the backend is no TLS server)."""
+    with socket.create_connection(address, timeout=2) as raw:
+        try:
+            context.wrap_socket(raw, server_hostname="chatgpt.com")
+        except ConnectionResetError:
+            return "reset"
+        except (ssl.SSLError, OSError):
+            return "not reset"
+    return "handshake"
+
+
+def test_a_ja4_rule_picks_out_one_client_hello(
+    make_gate: Callable[..., Gate], log: ObservationLog
+) -> None:
+    """The gate fingerprints each ClientHello; a rule naming one JA4 resets exactly the client
+    that offers it (as an edge's fingerprint challenge would), not one with another ClientHello."""
+    default = ssl.create_default_context()
+    narrowed = ssl.create_default_context()
+    narrowed.maximum_version = ssl.TLSVersion.TLSv1_2
+    narrowed.set_ciphers("ECDHE+AESGCM")
+
+    probe = make_gate([])
+    _handshake(probe.address, default)
+    _handshake(probe.address, narrowed)
+    first, second = (seen.ja4 for seen in log.since())
+    assert first is not None and second is not None
+    assert first.startswith("t13d") and second.startswith("t12d")
+    assert first != second
+
+    mark = log.mark()
+    gate = make_gate([{"when": {"ja4": first}, "action": "reset"}])
+    assert _handshake(gate.address, default) == "reset"
+    assert _handshake(gate.address, narrowed) == "not reset"
+    assert [(seen.ja4, seen.action) for seen in log.since(mark)] == [
+        (first, "reset"),
+        (second, "serve"),
+    ]

@@ -47,6 +47,8 @@ class Row:
     categories: tuple[str, ...] = ()
     #: The headers of the first request the origin received (credentials redacted).
     request_headers: tuple[tuple[str, str], ...] = ()
+    #: The JA4 fingerprint of the first ClientHello the origin received.
+    ja4: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ def _observed(result: Result) -> str:
     for observation in result.observations:
         route = "direct" if observation.direct else "via proxy"
         armed = observation.keepalive.describe()
-        parts.append(f"origin: {route}, {armed}, {observation.action}")
+        fingerprint = f", ja4 {observation.ja4}" if observation.ja4 else ""
+        parts.append(f"origin: {route}, {armed}, {observation.action}{fingerprint}")
     parts += [f"proxy: {t.method} {t.host} -> {t.status}" for t in result.tunnels]
     parts += [f"request: {r.method} {r.host}{r.path}" for r in result.requests[:1]]
     return "; ".join(parts) or "nothing reached the origin"
@@ -170,6 +173,7 @@ def diagnose(
                 continue
             verdict = judge(result, expect)
             headers = result.requests[0].headers if result.requests else ()
+            fingerprints = [o.ja4 for o in result.observations if o.ja4]
             rows.append(
                 _row(
                     scenario,
@@ -177,6 +181,7 @@ def diagnose(
                     _observed(result),
                     verdict,
                     request_headers=headers,
+                    ja4=fingerprints[0] if fingerprints else None,
                 )
             )
     if reverse:

@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager
 
 from harness.network.address import Address
 from harness.network.faults import Action, ConnectionFacts, FaultRules, decide
+from harness.network.ja4 import ja4
 from harness.network.kernel import KernelView
 from harness.network.observations import Observation, ObservationLog
 from harness.network.server import ConnectionServer, relay, reset
@@ -96,16 +97,19 @@ class Gate(ConnectionServer):
         tls = looks_like_tls(first)
         sni: str | None = None
         alpn: tuple[str, ...] = ()
+        fingerprint: str | None = None
         if tls:
             with contextlib.suppress(MalformedHello):
                 hello = parse_client_hello(first)
-                sni, alpn = hello.sni, hello.alpn
+                sni, alpn, fingerprint = hello.sni, hello.alpn, ja4(hello)
         try:
             keepalive = self._kernel.keepalive(peer, self.address)
         except LookupError:
             return None  # the client went away before it could be observed
         direct = peer[0] not in self.proxy_sources
-        return ConnectionFacts(tls=tls, sni=sni, alpn=alpn, keepalive=keepalive, direct=direct)
+        return ConnectionFacts(
+            tls=tls, sni=sni, alpn=alpn, keepalive=keepalive, direct=direct, ja4=fingerprint
+        )
 
     def handle(self, client: socket.socket, peer: Address) -> None:
         started = time.perf_counter()
@@ -126,6 +130,7 @@ class Gate(ConnectionServer):
                 action=chosen.action.value,
                 rule=chosen.text,
                 decide_ms=(time.perf_counter() - started) * 1000,
+                ja4=facts.ja4,
             )
         )
         if chosen.action is Action.RESET:

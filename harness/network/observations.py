@@ -27,10 +27,15 @@ class Observation:
     action: str
     rule: str
     decide_ms: float
+    ja4: str | None = None  # the ClientHello's JA4 fingerprint (harness.network.ja4)
 
     def summary(self) -> str:
         armed = self.keepalive.describe()
-        transport = f"TLS sni={self.sni} alpn={','.join(self.alpn) or '-'}" if self.tls else "plain"
+        transport = (
+            f"TLS sni={self.sni} alpn={','.join(self.alpn) or '-'} ja4={self.ja4 or '-'}"
+            if self.tls
+            else "plain"
+        )
         route = "direct" if self.direct else "via proxy"
         return (
             f"{self.origin}: {self.peer[0]}:{self.peer[1]} {route} {transport}; {armed} "
