@@ -8,7 +8,7 @@ against real runs of small factories that produce each cause on the wire.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -248,12 +248,29 @@ def test_regressed_fails_only_direct_codex_rows(diagnoses: Diagnoses) -> None:
 
 
 def test_keepalive_not_judged_still_judges_codex(diagnoses: Diagnoses) -> None:
-    """With keepalive off, a client that arms keepalive for Codex still fails the Codex rows."""
-    judged = {
-        (r.endpoint, r.mode) for r in failed_rows(diagnoses["regressed"]) if r.condition == "direct"
-    }
-    unjudged = {(r.endpoint, r.mode) for r in failed_rows(diagnoses["regressed-not-judged"])}
-    assert unjudged == judged
+    """With keepalive off, a client that arms keepalive for Codex still fails the Codex rows:
+    the same direct Codex rows, every one of them, for the same cause as when keepalive is
+    judged, while its other rows pass."""
+    judged_run, unjudged_run = diagnoses["regressed"], diagnoses["regressed-not-judged"]
+    assert judged_run.as_json()["keepalive"]["judged"] is True
+    assert unjudged_run.as_json()["keepalive"]["judged"] is False
+
+    def direct(rows: Iterable[Row]) -> set[str]:
+        return {row.scenario for row in rows if row.setting == DIRECT.name}
+
+    ran = direct(unjudged_run.rows)
+    assert ran and ran == direct(judged_run.rows), "the two runs drove different scenarios"
+    codex = {e.id for fixture in load_fixtures() for e in fixture.endpoints if e.codex}
+    direct_codex = {row.scenario for row in unjudged_run.rows if row.endpoint in codex} & ran
+    assert direct_codex, render(unjudged_run)
+
+    judged = direct(failed_rows(judged_run))
+    unjudged = {row.scenario for row in failed_rows(unjudged_run)}
+    assert judged == direct_codex, render(judged_run)
+    assert unjudged == judged, render(unjudged_run)
+    assert unjudged_run.causes() == {CAUSE_KEEPALIVE_RESET: len(unjudged)}, render(unjudged_run)
+    passed = {row.scenario for row in unjudged_run.rows if row.ok and not row.skipped}
+    assert passed == ran - direct_codex, render(unjudged_run)
 
 
 def test_factory_that_raises_fails_its_rows_only(diagnoses: Diagnoses) -> None:

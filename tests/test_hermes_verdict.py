@@ -6,30 +6,37 @@ fresh pytest process per path runs the split suite against ``harness.targets.her
 ``:auxiliary`` with :mod:`harness.suites.driven` recording what each case drove, and every case
 must end the way :func:`harness.targets.hermes_verdict.case_prediction` derives from those
 scenarios and the release's facts: the same outcome, a failure for the predicted cause, a skip for
-the predicted reason. The JUnit XML goes to ``artifacts/`` for CI to keep.
+the predicted reason. A case that drove nothing judged nothing: it may be one of the suite's own
+skips, never a pass or a failure, and every matrix scenario must be driven by its own case
+(:func:`verdict_errors`, checked on hand-made runs without Hermes). The JUnit XML goes to
+``artifacts/`` for CI to keep.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import unittest
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from packaging.version import Version
 
+from harness.fixtures import load_fixtures
 from harness.judging.drive import Subject, vet_factory
 from harness.judging.expectation import KeepaliveExpectation
 from harness.judging.junit import Case
+from harness.judging.matrix import scenarios
 from harness.judging.verdicts import (
     CAUSE_KEEPALIVE_OFF,
     CAUSE_KEEPALIVE_RESET,
     CAUSE_UNEXPECTED_PROXY,
 )
+from harness.network.conditions import load_conditions
 from harness.sandbox.contract import FactoryError
 from harness.sandbox.pool import Sandbox
-from harness.suites.driven import Driven, driven_scenarios
+from harness.suites.driven import PROPERTY, Driven, driven_scenarios
 from harness.suites.runner import run_split_suite
 from harness.targets.hermes_paths import Construction
 from harness.targets.hermes_releases import RELEASES, Client, ProxyRule
@@ -96,19 +103,42 @@ def run_path(pytester: pytest.Pytester, release: str, path: Construction) -> lis
     )
 
 
-@needs_release
-@pytest.mark.parametrize("path", list(Construction), ids=[p.value for p in Construction])
-def test_installed_release_gets_its_predicted_verdict(
-    pytester: pytest.Pytester, release: str, path: Construction
-) -> None:
-    cases = run_path(pytester, release, path)
+#: The split suite's one case per matrix scenario, named ``test_scenario[<scenario id>]``.
+MATRIX_CASE = "test_scenario"
+
+
+def matrix_ids() -> set[str]:
+    """The ids of every scenario the split suite's matrix holds: each must be driven by its case."""
+    return {item.id for item in scenarios(load_fixtures(), load_conditions())}
+
+
+def verdict_errors(
+    release: str, path: Construction, cases: Sequence[Case], expected: set[str]
+) -> list[str]:
+    """Everything wrong with one run of the split suite against a Hermes path.
+
+    A case must end as the scenarios it drove predict. A case that drove nothing judged nothing:
+    it may only be one of the suite's own skips, never a pass or a failure; every matrix scenario
+    in ``expected`` must have been driven by its own case, exactly once; and some case that drove
+    a scenario must have passed, or the run judged nothing at all."""
+    if not cases:
+        return ["the suite reported no cases"]
     wrong = []
+    driven_ids: set[str] = set()
     for case in cases:
         driven = driven_scenarios(case.properties)
+        if case.name.startswith(f"{MATRIX_CASE}["):
+            scenario_id = case.name[len(MATRIX_CASE) + 1 : -1]
+            if len(driven) != 1:
+                wrong.append(f"{case.name}: drove {len(driven)} scenarios, not its own one")
+            else:
+                driven_ids.add(scenario_id)
         predicted = case_prediction(release, path, driven)
         if predicted is None:  # drove nothing: only the suite's own skips end that way
-            if case.outcome == FAILED:
-                wrong.append(f"{case.name}: drove nothing, yet failed: {case.text[:300]}")
+            if case.outcome != SKIPPED:
+                wrong.append(
+                    f"{case.name}: drove nothing, yet {case.outcome}: {case.text.strip()[:300]}"
+                )
             continue
         where = f"{case.name} [{category(driven[0])}]"
         if case.outcome != predicted.outcome:
@@ -121,8 +151,26 @@ def test_installed_release_gets_its_predicted_verdict(
                 f"{where}: {case.outcome} for another reason than {predicted.because!r}: "
                 f"{case.text.strip()[:300]}"
             )
+    if missing := expected - driven_ids:
+        wrong.append(
+            f"{len(missing)} of {len(expected)} matrix scenarios were driven by no case, "
+            f"e.g. {sorted(missing)[:3]}"
+        )
+    if extra := driven_ids - expected:
+        wrong.append(f"cases for scenarios the matrix does not hold: {sorted(extra)[:3]}")
+    if not any(case.outcome == PASSED and driven_scenarios(case.properties) for case in cases):
+        wrong.append("no case that drove a scenario passed: nothing was judged")
+    return wrong
+
+
+@needs_release
+@pytest.mark.parametrize("path", list(Construction), ids=[p.value for p in Construction])
+def test_installed_release_gets_its_predicted_verdict(
+    pytester: pytest.Pytester, release: str, path: Construction
+) -> None:
+    cases = run_path(pytester, release, path)
+    wrong = verdict_errors(release, path, cases, matrix_ids())
     assert not wrong, f"hermes-agent {release} {path.value}:\n" + "\n".join(wrong)
-    assert PASSED in {case.outcome for case in cases}, "no case passed: nothing was judged"
 
 
 # The table and what follows from it; no Hermes needed.
@@ -224,6 +272,65 @@ def test_a_case_is_skipped_once_a_scenario_is_then_fails_once_one_does() -> None
     assert case_prediction("0.17.0", Construction.AGENT, []) is None
     assert case_prediction("0.17.0", Construction.AGENT, [passes, fails]).outcome == FAILED  # type: ignore[union-attr]
     assert case_prediction("0.17.0", Construction.AGENT, [fails, skips]).outcome == SKIPPED  # type: ignore[union-attr]
+
+
+def case(name: str, outcome: str, *driven: Driven, text: str = "") -> Case:
+    """A case as the JUnit report gives it back, with the scenarios it recorded."""
+    properties = tuple((PROPERTY, item.to_json()) for item in driven)
+    return Case("test_inner_split", name, outcome, text, properties=properties)
+
+
+#: Two matrix cases of a run against 0.19.0's agent path: Codex passes, a custom endpoint fails
+#: because keepalive is off, as the release's facts predict.
+GOOD_RUN = (
+    case("test_scenario[codex]", PASSED, scenario(CODEX, codex=True)),
+    case("test_scenario[custom]", FAILED, scenario(CUSTOM), text=CAUSE_KEEPALIVE_OFF),
+)
+
+
+def errors(*cases: Case, expected: tuple[str, ...] = ("codex", "custom")) -> list[str]:
+    return verdict_errors("0.19.0", Construction.AGENT, cases, set(expected))
+
+
+def test_a_run_that_judged_its_scenarios_as_predicted_has_no_errors() -> None:
+    assert errors(*GOOD_RUN) == []
+
+
+@pytest.mark.parametrize("outcome", [PASSED, FAILED])
+def test_a_case_that_drove_nothing_is_an_error_unless_skipped(outcome: str) -> None:
+    generated = case("test_codex_spellings_reach_backend", outcome)
+    assert errors(*GOOD_RUN, generated) == [
+        f"test_codex_spellings_reach_backend: drove nothing, yet {outcome}: "
+    ]
+    assert errors(*GOOD_RUN, case("test_codex_spellings_reach_backend", SKIPPED)) == []
+
+
+def test_a_matrix_case_that_drove_nothing_leaves_its_scenario_undriven() -> None:
+    found = errors(GOOD_RUN[0], case("test_scenario[custom]", PASSED))
+    assert found == [
+        "test_scenario[custom]: drove 0 scenarios, not its own one",
+        "test_scenario[custom]: drove nothing, yet passed: ",
+        "1 of 2 matrix scenarios were driven by no case, e.g. ['custom']",
+    ]
+
+
+def test_no_cases_or_only_skips_judged_nothing() -> None:
+    assert errors() == ["the suite reported no cases"]
+    skipped = [case(f"test_scenario[{name}]", SKIPPED) for name in ("codex", "custom")]
+    found = errors(*skipped)
+    assert "2 of 2 matrix scenarios were driven by no case, e.g. ['codex', 'custom']" in found
+    assert found[-1] == "no case that drove a scenario passed: nothing was judged"
+
+
+def test_a_run_of_fewer_cases_than_the_matrix_is_an_error() -> None:
+    assert errors(*GOOD_RUN, expected=("codex", "custom", "openrouter")) == [
+        "1 of 3 matrix scenarios were driven by no case, e.g. ['openrouter']"
+    ]
+
+
+def test_the_matrix_is_what_the_suite_names_its_cases_by() -> None:
+    """The ids :func:`verdict_errors` expects are the matrix's, one per scenario."""
+    assert len(matrix_ids()) == len(scenarios(load_fixtures(), load_conditions())) > 0
 
 
 @pytest.mark.parametrize(

@@ -3,45 +3,195 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import socket
+from collections.abc import Iterator
 
 import pytest
 
+from harness.network.address import Address
 from harness.network.routing import Router, RoutingError, UnroutedHost
+
+#: Every accept, recv and connect in these tests gives up after this long.
+WAIT_SECONDS = 5.0
+
+#: What harness/network/routing.py replaces while routing is active and puts back afterwards.
+PATCHED = (
+    (socket, "getaddrinfo"),
+    (socket, "gethostbyname"),
+    (socket, "gethostbyname_ex"),
+    (socket, "gethostbyaddr"),
+    (socket, "getnameinfo"),
+    (socket.socket, "connect"),
+    (socket.socket, "connect_ex"),
+    (socket.socket, "sendto"),
+    (socket.socket, "sendmsg"),
+)
+
+
+def current() -> dict[str, object]:
+    """The nine attributes as they are now, by their dotted names."""
+    return {
+        f"socket.{'socket.' if owner is socket.socket else ''}{name}": getattr(owner, name)
+        for owner, name in PATCHED
+    }
+
+
+def replaceable() -> dict[str, object]:
+    """Every attribute of the socket module and of socket.socket (inherited ones too), for
+    finding whatever the router replaced."""
+    found = {f"socket.{name}": getattr(socket, name) for name in dir(socket)}
+    found.update(
+        {f"socket.socket.{name}": getattr(socket.socket, name) for name in dir(socket.socket)}
+    )
+    return found
+
+
+def same(a: object, b: object) -> bool:
+    """Identity, or equality for attributes made afresh on each access (bound class methods)."""
+    return a is b or bool(a == b)
+
+
+def make_server(kind: socket.SocketKind = socket.SOCK_STREAM) -> socket.socket:
+    server = socket.socket(socket.AF_INET, kind)
+    server.settimeout(WAIT_SECONDS)
+    server.bind(("127.0.0.1", 0))
+    if kind == socket.SOCK_STREAM:
+        server.listen()
+    return server
 
 
 @pytest.fixture
-def echo_server() -> socket.socket:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    return server
+def echo_server() -> Iterator[socket.socket]:
+    with make_server() as server:
+        yield server
+
+
+def arrival(server: socket.socket) -> tuple[Address, bytes]:
+    """The next connection the origin accepts: who it came from and everything it sent until it
+    closed; fails, never hangs, when nothing arrives."""
+    try:
+        accepted, peer = server.accept()
+    except TimeoutError:
+        pytest.fail(f"nothing reached the origin at {server.getsockname()} in {WAIT_SECONDS}s")
+    with accepted:
+        accepted.settimeout(WAIT_SECONDS)
+        data = b""
+        while chunk := accepted.recv(4096):
+            data += chunk
+            assert len(data) < 65536, "the origin got more than the client sent"
+    return (peer[0], peer[1]), data
 
 
 def test_routed_name_reaches_origin_sync(echo_server: socket.socket) -> None:
     router = Router()
     router.add("api.example.test", 443, echo_server.getsockname())
-    with echo_server, router.active():
+    with router.active():
         infos = socket.getaddrinfo("API.Example.Test.", 443)
         assert {info[4][0] for info in infos} == {router.address_for("api.example.test")}
-        with socket.create_connection(("api.example.test", 443), timeout=2):
-            accepted, _ = echo_server.accept()
-            accepted.close()
+        with socket.create_connection(("api.example.test", 443), timeout=WAIT_SECONDS) as client:
+            client.sendall(b"sync hello")
+            here = client.getsockname()
+    assert arrival(echo_server) == (here, b"sync hello")
 
 
 def test_routed_name_reaches_origin_async(echo_server: socket.socket) -> None:
-    router = Router()
-    router.add("api.example.test", 443, echo_server.getsockname())
+    """Two routed names, two origins: each connection reaches its own name's origin, carrying
+    what its client sent, from the client's own socket."""
 
-    async def connect() -> None:
-        _reader, writer = await asyncio.open_connection("api.example.test", 443)
-        writer.close()
-        await writer.wait_closed()
+    async def send(host: str, payload: bytes) -> tuple[Address, Address]:
+        connecting = asyncio.open_connection(host, 443)
+        _reader, writer = await asyncio.wait_for(connecting, WAIT_SECONDS)
+        try:
+            writer.write(payload)
+            await asyncio.wait_for(writer.drain(), WAIT_SECONDS)
+            here, there = writer.get_extra_info("sockname"), writer.get_extra_info("peername")
+            return (here[0], here[1]), (there[0], there[1])
+        finally:
+            writer.close()
+            await asyncio.wait_for(writer.wait_closed(), WAIT_SECONDS)
 
-    with echo_server, router.active():
-        asyncio.run(connect())
-        accepted, _ = echo_server.accept()
-        accepted.close()
+    async def both() -> list[tuple[Address, Address]]:
+        return [
+            await send("api.example.test", b"for api"),
+            await send("other.example.test", b"for other"),
+        ]
+
+    with make_server() as other:
+        router = Router()
+        router.add("other.example.test", 443, other.getsockname())
+        router.add("api.example.test", 443, echo_server.getsockname())
+        with router.active():
+            (api_client, api_peer), (other_client, other_peer) = asyncio.run(both())
+        assert arrival(echo_server) == (api_client, b"for api")
+        assert arrival(other) == (other_client, b"for other")
+        assert (api_peer, other_peer) == (echo_server.getsockname(), other.getsockname())
+
+
+def test_every_entry_point_is_routed_while_active_and_restored_after() -> None:
+    """All nine patches are in while routing is on (and nothing else is replaced), each answers
+    or delivers for a routed name, and afterwards the originals are back."""
+    before, everything = current(), replaceable()
+    with make_server() as origin, make_server(socket.SOCK_DGRAM) as datagrams:
+        router = Router()
+        router.add("api.example.test", 443, origin.getsockname())
+        router.add("dns.example.test", 53, datagrams.getsockname())
+        routed, dns = router.address_for("api.example.test"), router.address_for("dns.example.test")
+        with router.active():
+            now = replaceable()
+            replaced = {
+                name for name, value in now.items() if not same(everything.get(name), value)
+            }
+            # checked before any lookup: an entry point left unpatched would ask a real resolver
+            assert replaced == set(before)
+
+            assert {info[4][0] for info in socket.getaddrinfo("api.example.test", 443)} == {routed}
+            assert socket.gethostbyname("api.example.test") == routed
+            assert socket.gethostbyname_ex("api.example.test")[2] == [routed]
+            assert socket.gethostbyaddr(routed) == ("api.example.test", [], [routed])
+            assert socket.getnameinfo((routed, 443), 0) == ("api.example.test", "443")
+            for lookup in (socket.gethostbyname, socket.gethostbyname_ex, socket.gethostbyaddr):
+                with pytest.raises(UnroutedHost, match=r"'elsewhere\.example'"):
+                    lookup("elsewhere.example")
+            with pytest.raises(UnroutedHost, match=r"'elsewhere\.example'"):
+                socket.getnameinfo(("elsewhere.example", 443), 0)
+
+            with socket.socket() as client:
+                client.settimeout(WAIT_SECONDS)
+                client.connect((routed, 443))
+                client.sendall(b"by connect")
+                here = client.getsockname()
+            assert arrival(origin) == (here, b"by connect")
+            with socket.socket() as client:
+                client.settimeout(WAIT_SECONDS)
+                assert client.connect_ex((routed, 443)) == 0
+                client.sendall(b"by connect_ex")
+                here = client.getsockname()
+            assert arrival(origin) == (here, b"by connect_ex")
+
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+                client.bind(("127.0.0.1", 0))
+                client.sendto(b"by sendto", (dns, 53))
+                assert datagrams.recvfrom(4096) == (b"by sendto", client.getsockname())
+                client.sendmsg([b"by ", b"sendmsg"], [], 0, (dns, 53))
+                assert datagrams.recvfrom(4096) == (b"by sendmsg", client.getsockname())
+
+        after = current()
+        assert {name for name in before if after[name] is not before[name]} == set()
+        # by behaviour, where it is safe: connects to the routed address are no longer rewritten
+        # (nothing listens there, so the kernel refuses them; a RoutingError would mean a patch)
+        with socket.socket() as client:
+            client.settimeout(WAIT_SECONDS)
+            with pytest.raises(ConnectionRefusedError) as refused:
+                client.connect((routed, 443))
+            assert type(refused.value) is ConnectionRefusedError
+        with socket.socket() as client:
+            client.settimeout(WAIT_SECONDS)
+            assert client.connect_ex((routed, 443)) == errno.ECONNREFUSED
+        assert socket.getnameinfo((routed, 443), socket.NI_NUMERICHOST | socket.NI_NUMERICSERV) == (
+            routed,
+            "443",
+        )
 
 
 def test_unrouted_name_fails_naming_the_host() -> None:
@@ -69,12 +219,14 @@ def test_routed_name_on_wrong_port_fails_naming_the_host() -> None:
         sock.connect((router.address_for("api.example.test"), 8443))
 
 
-def test_patches_are_removed_afterwards() -> None:
-    before = (socket.getaddrinfo, socket.socket.connect, socket.socket.connect_ex)
+def test_patches_are_removed_after_an_error() -> None:
+    before = current()
     router = Router()
     with pytest.raises(ZeroDivisionError), router.active():
+        assert all(now is not before[name] for name, now in current().items())
         1 / 0  # noqa: B018
-    assert (socket.getaddrinfo, socket.socket.connect, socket.socket.connect_ex) == before
+    after = current()
+    assert {name for name in before if after[name] is not before[name]} == set()
 
 
 def test_routing_is_not_reentrant() -> None:
