@@ -326,5 +326,6 @@ def test_repro_outside_the_checkout(fresh_env: FreshEnv, tmp_path: Path) -> None
     result = fresh_env.run("-m", "harness", "repro", cwd=tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "default 400" in output and "custom ConnectError" in output, output
+    assert "default transport: 400" in output, output
+    assert "keepalive transport: ConnectError" in output, output
     assert "reproduced in" in output, output
