@@ -92,9 +92,10 @@ example:
 REPRO_DESCRIPTION = """\
 Replay a report's own comparison offline. A default httpx.Client and one whose transport sets
 SO_KEEPALIVE send the request the fixture's "report" section recorded, to the simulated origin
-(real TLS, the real kernel, nothing leaves the machine). Prints what each client got, in the
-report's format, what the origin observed of each connection (keepalive armed? idle time?), and
-whether each outcome matches the one the report recorded.
+(real TLS, the real kernel, nothing leaves the machine). Prints what each client got (named
+for what it is: the report's "custom" client is the keepalive transport), what the origin
+observed of each connection (keepalive armed? idle time? which fault rule acted?), and whether
+each outcome matches the one the report recorded.
 
 defaults: fixture chatgpt-codex (hermes-agent issue 12952: the Codex backend resets TLS
 handshakes from sockets with TCP keepalive armed), looked up in the packaged origin files."""
@@ -192,15 +193,15 @@ def _print_repro(result: ReproReport) -> None:
     print(f"origin {result.fixture} (fixture provenance: {result.source}) observed:")
     for variant in result.variants:
         for observation in variant.observations:
-            print(f"  [{variant.variant}] {observation.summary()}")
+            print(f"  [{variant.label}] {observation.summary()}")
         if not variant.observations:
-            print(f"  [{variant.variant}] no connection reached the origin")
+            print(f"  [{variant.label}] no connection reached the origin")
     print()
     for variant in result.variants:
         verdict = (
             "matches the report" if variant.matches else f"DIFFERS: report saw {variant.expected}"
         )
-        print(f"{variant.variant}: {verdict}")
+        print(f"{variant.label}: {verdict}")
     summary = "reproduced" if result.ok else "NOT reproduced"
     print(f"{summary} in {result.seconds:.2f} s")
 

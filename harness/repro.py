@@ -1,7 +1,7 @@
 """The report's own comparison, replayed offline against the simulated origin.
 
 A default ``httpx.Client`` and one whose transport sets SO_KEEPALIVE both post the reporter's
-payload; the harness prints what each got, in the report's format, and what the origin observed.
+payload; the harness prints what each got, one line per client, and what the origin observed.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from harness.network.observations import Observation
 from harness.network.origins import Network
 from harness.network.pki import Authority
 from harness.sandbox.outcomes import failure_cause
-from harness.variants import variant_client
+from harness.variants import label, variant_client
 
 
 @dataclass(frozen=True)
 class VariantResult:
-    variant: str
+    variant: str  # the fixture's name for it (``custom``)
+    label: str  # what the client is (``keepalive transport``)
     line: str
     status: int | None
     body: Any
@@ -76,10 +77,10 @@ def _run_variant(
             )
         except httpx.HTTPError as exc:
             cause = failure_cause(exc)
-            line = f"{variant} {exc!r}"
+            line = f"{label(variant)}: {exc!r}"
         else:
             status = response.status_code
-            line = f"{variant} {status} {response.text[:120]}"
+            line = f"{label(variant)}: {status} {response.text[:120]}"
             try:
                 body = response.json()
             except ValueError:
@@ -90,6 +91,7 @@ def _run_variant(
         matches = cause == expected.errno
     return VariantResult(
         variant=variant,
+        label=label(variant),
         line=line,
         status=status,
         body=body,

@@ -15,11 +15,23 @@ import httpx
 from harness.errors import HarnessError
 
 VARIANTS = ("default", "keepalive", "custom", "proxy")
+#: What each variant's client is, in the words reports print (a fixture keeps the short names).
+LABELS = {
+    "default": "default transport",
+    "keepalive": "keepalive transport",
+    "custom": "keepalive transport",
+    "proxy": "explicit proxy",
+}
 TIMEOUT = 20.0
 
 
 class VariantError(HarnessError, ValueError):
     """A variant that cannot be built as asked."""
+
+
+def label(variant: str) -> str:
+    """``keepalive transport`` for ``custom``: what the client is, not what the report named it."""
+    return LABELS.get(variant, variant)
 
 
 def variant_client(variant: str, *, proxy: str | None = None) -> httpx.Client:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -472,3 +473,16 @@ def test_rule_mistakes_name_the_path_and_the_closest_word(
     with pytest.raises(RuleError) as caught:
         FaultRules.from_spec([spec])
     assert str(caught.value) == message
+
+
+@pytest.mark.fresh_process
+def test_readme_fault_examples_pass_as_shown(pytester: pytest.Pytester) -> None:
+    """The README's fault examples, copied as they stand, pass against the reference factory."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("\n## Faults\n", 1)[1].split("\n## ", 1)[0]
+    (code,) = re.findall(r"^```python\n(.*?)^```$", section, re.MULTILINE | re.DOTALL)
+    pytester.makepyfile(test_readme_faults=code)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--client-factory", "harness.targets.reference:factory"
+    )
+    result.assert_outcomes(passed=2)

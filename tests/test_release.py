@@ -7,7 +7,8 @@ editable install, no test extra) goes into a fresh virtual environment, with pyt
 - an unrelated project's tests, with fixtures named ``async_client`` and ``client_factory`` and a
   test that reads hypothesis's default settings, run untouched by the installed plugin;
 - the adopter project of ``docs/adopting.md``, written out as the page shows it, passes the split
-  suite against its own factory, named by the ini key;
+  suite against its own factory, named by the ini key, run by the ``pytest`` command as the page
+  runs it (not ``python -m pytest``, which would put the project on ``sys.path`` by itself);
 - ``python -m harness repro`` reproduces the report outside the checkout.
 """
 
@@ -41,6 +42,9 @@ BLOCK = re.compile(
 INSTALL_BLOCK = re.compile(
     r"^ *Install:\n\n *```sh\n(?P<body>.*?)^ *```$", re.MULTILINE | re.DOTALL
 )
+#: The page's steps, ``### 1. Create a virtual environment`` and on, each up to the next heading.
+STEP = re.compile(r"^### (?P<number>\d+)\. (?P<title>[^\n]+)\n(?P<body>.*?)(?=^##)", re.M | re.S)
+SH_BLOCK = re.compile(r"^```sh\n(?P<body>.*?)^```$", re.MULTILINE | re.DOTALL)
 FACTORY_MODULE = "myproject/clients.py"
 #: The host the plugin and the suites run inside; the only import they may leave undeclared.
 HOST = "pytest"
@@ -82,8 +86,14 @@ class FreshEnv:
     def run(
         self, *args: str, cwd: Path, timeout: float = RUN_TIMEOUT
     ) -> subprocess.CompletedProcess[str]:
+        return self.script(str(self.python), *args, cwd=cwd, timeout=timeout)
+
+    def script(
+        self, name: str, *args: str, cwd: Path, timeout: float = RUN_TIMEOUT
+    ) -> subprocess.CompletedProcess[str]:
+        """Run one of the environment's commands (``pytest``), as an activated shell would."""
         return subprocess.run(
-            [str(self.python), *args],
+            [str(self.python.parent / name), *args],
             cwd=cwd,
             env=dict(self.environ),
             capture_output=True,
@@ -91,6 +101,24 @@ class FreshEnv:
             timeout=timeout,
             check=False,
         )
+
+
+def doc_steps() -> list[tuple[str, str]]:
+    """The page's numbered steps, in order: (title, text)."""
+    steps = list(STEP.finditer(DOC.read_text(encoding="utf-8")))
+    assert [int(step["number"]) for step in steps] == list(range(1, len(steps) + 1)), DOC
+    return [(step["title"], step["body"]) for step in steps]
+
+
+def doc_venv() -> list[list[str]]:
+    """The commands of the page's virtual-environment step."""
+    (body,) = (
+        SH_BLOCK.search(text)
+        for title, text in doc_steps()
+        if title.startswith("Create a virtual environment")
+    )
+    assert body is not None, "the virtual-environment step shows no commands"
+    return [shlex.split(line) for line in body["body"].splitlines() if line.strip()]
 
 
 def doc_example() -> tuple[dict[str, str], list[str], list[list[str]]]:
@@ -124,6 +152,9 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
         command, capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False
     )
     assert built.returncode == 0, built.stdout + built.stderr
+    # setuptools' own warnings (a package the configuration leaves out, a deprecated field)
+    warned = re.findall(r"^WARNING .*$", built.stdout + built.stderr, re.MULTILINE)
+    assert not warned, warned
     (wheel,) = out.glob("*.whl")
     (sdist,) = out.glob("*.tar.gz")
     return Dists(wheel, sdist)
@@ -131,26 +162,35 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
 
 @pytest.fixture(scope="module")
 def fresh_env(tmp_path_factory: pytest.TempPathFactory, dists: Dists) -> FreshEnv:
-    """A new virtual environment with the wheel and pytest installed as the page says, and an
-    environment with nothing of this run's harness settings or interpreter in it."""
+    """A new virtual environment made and activated as the page's step 1 says, with the wheel and
+    pytest installed as its step 2 says, and an environment with nothing of this run's harness
+    settings or interpreter in it."""
     home = tmp_path_factory.mktemp("fresh")
-    venv.EnvBuilder(with_pip=True, clear=True).create(home / "venv")
-    python = home / "venv" / "bin" / "python"
+    make, activate = doc_venv()
+    assert make[:3] == ["python", "-m", "venv"] and len(make) == 4, make
+    assert activate == [".", f"{make[3]}/bin/activate"], activate
+    venv.EnvBuilder(with_pip=True, clear=True).create(home / make[3])
+    python = home / make[3] / "bin" / "python"
     environ = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith(("HARNESS_", "PYTHON", "VIRTUAL_ENV", "PYTEST_", "TOX_"))
         and name != "HYPOTHESIS_PROFILE"
     }
+    # what sourcing bin/activate does
+    environ["VIRTUAL_ENV"] = str(home / make[3])
     environ["PATH"] = f"{python.parent}{os.pathsep}{environ.get('PATH', '')}"
     env = FreshEnv(python, environ)
     _, _, install = doc_example()
     pip_install = next(line for line in install if any(arg.endswith(".whl") for arg in line))
     assert pip_install[:4] == ["python", "-m", "pip", "install"], pip_install
-    (home / "dist").mkdir()
-    documented_wheel = next(arg for arg in pip_install if arg.endswith(".whl"))
-    assert Path(documented_wheel).name == dists.wheel.name, "the page names another wheel"
-    (home / "dist" / dists.wheel.name).write_bytes(dists.wheel.read_bytes())
+    documented_wheel = Path(next(arg for arg in pip_install if arg.endswith(".whl")))
+    assert documented_wheel.name == dists.wheel.name, "the page names another wheel"
+    build = next(line for line in install if line[:3] == ["python", "-m", "build"])
+    outdir = build[build.index("--outdir") + 1]
+    assert Path(outdir) == documented_wheel.parent, "the page installs another wheel than it builds"
+    (home / documented_wheel.parent).mkdir(parents=True)
+    (home / documented_wheel).write_bytes(dists.wheel.read_bytes())
     installed = env.run(*pip_install[1:], "--quiet", cwd=home, timeout=INSTALL_TIMEOUT)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     return env
@@ -288,21 +328,37 @@ def test_unrelated_project_runs_untouched(fresh_env: FreshEnv, tmp_path: Path) -
     assert setups and not [line for line in setups if "harness" in line], setups
 
 
+def test_every_step_shows_what_it_does() -> None:
+    """Each step holds its own commands or files, where it stands, not only further down."""
+    steps = doc_steps()
+    assert len(steps) >= 5, steps
+    empty = [title for title, text in steps if "```" not in text]
+    assert not empty, f"steps that show nothing: {empty}"
+    shown = {
+        title: [m["path"] or m["command"] for m in BLOCK.finditer(text)] for title, text in steps
+    }
+    wheres = {path: title for title, paths in shown.items() for path in paths}
+    assert wheres.get("tests/test_transport.py", "").startswith("Add one test module"), wheres
+    assert wheres.get("Command", "").startswith("Add one test module"), wheres
+    assert wheres.get(".github/workflows/transport.yml", "").startswith("Add the workflow"), wheres
+
+
 def test_adopter_project_passes_from_its_own_directory(fresh_env: FreshEnv, tmp_path: Path) -> None:
-    files, command, _ = doc_example()
+    files, command, install = doc_example()
     assert FACTORY_MODULE in files
     assert not any(Path(path).name == "conftest.py" for path in files)
     assert command[0] == "pytest"
     workflow = next(text for path, text in files.items() if path.startswith(".github/workflows/"))
     assert shlex.join(command) in workflow, "the workflow should run the command the page shows"
+    wheel = next(arg for line in install for arg in line if arg.endswith(".whl"))
+    assert f" {wheel}" in workflow, "the workflow should install the wheel the page builds"
     project = tmp_path / "adopter"
     for path, text in files.items():
         target = project / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     report = project / "report.xml"
-    result = fresh_env.run(
-        "-m",
+    result = fresh_env.script(
         *command,
         f"--junitxml={report}",
         "-p",
@@ -326,5 +382,6 @@ def test_repro_outside_the_checkout(fresh_env: FreshEnv, tmp_path: Path) -> None
     result = fresh_env.run("-m", "harness", "repro", cwd=tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "default 400" in output and "custom ConnectError" in output, output
+    assert "default transport: 400" in output, output
+    assert "keepalive transport: ConnectError" in output, output
     assert "reproduced in" in output, output

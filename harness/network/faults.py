@@ -194,7 +194,23 @@ class FaultRules:
         return None
 
 
-SERVE_BY_DEFAULT = Rule(lambda facts: True, Action.SERVE, "serve (no rule matched)")
+#: The text an observation records when no fault rule matched; a fault rule's text is its spec.
+NO_RULE_MATCHED = "no fault rule matched"
+SERVE_BY_DEFAULT = Rule(lambda facts: True, Action.SERVE, NO_RULE_MATCHED)
+#: What each action did to the connection, as an observation's summary says it.
+DONE = {
+    Action.SERVE: "served",
+    Action.RESET: "reset",
+    Action.RESET_AFTER: "served, then reset",
+    Action.STALL: "stalled",
+    Action.ALERT: "refused with a TLS alert",
+}
+
+
+def done(action: str, rule: str) -> str:
+    """``served (no fault rule matched)``, ``reset (fault rule: reset when keepalive)``."""
+    why = rule if rule == NO_RULE_MATCHED else f"fault rule: {rule}"
+    return f"{DONE[Action(action)]} ({why})"
 
 
 def decide(facts: ConnectionFacts, *rule_sets: FaultRules | None) -> Rule:

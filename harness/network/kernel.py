@@ -43,6 +43,10 @@ class KernelViewUnavailable(HarnessError, RuntimeError):
     """This system offers no way to read another socket's keepalive timer."""
 
 
+#: :attr:`KeepaliveState.source` (the lookup method, as in the JSON reports) in plain words.
+SOURCE_WORDS = {"sock_diag": "the kernel's socket diagnostics", "proc": "/proc/net/tcp"}
+
+
 @dataclass(frozen=True)
 class KeepaliveState:
     """The peer socket's keepalive timer as the kernel reports it.
@@ -58,6 +62,10 @@ class KeepaliveState:
     def describe(self) -> str:
         """``keepalive armed, idle 30s`` or ``keepalive off``: the one wording reports use."""
         return f"keepalive armed, idle {self.idle_seconds}s" if self.armed else "keepalive off"
+
+    def reported_by(self) -> str:
+        """Where the state was read, in words: ``source`` is the method's short name."""
+        return SOURCE_WORDS.get(self.source, self.source)
 
 
 def kernel_view_available() -> bool:

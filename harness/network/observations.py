@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from harness.network.address import Address
+from harness.network.faults import done
 from harness.network.kernel import KeepaliveState
 
 T = TypeVar("T")
@@ -39,7 +40,8 @@ class Observation:
         route = "direct" if self.direct else "via proxy"
         return (
             f"{self.origin}: {self.peer[0]}:{self.peer[1]} {route} {transport}; {armed} "
-            f"({self.keepalive.source}); {self.action} [{self.rule}] in {self.decide_ms:.2f} ms"
+            f"(read from {self.keepalive.reported_by()}); {done(self.action, self.rule)}, "
+            f"decided in {self.decide_ms:.2f} ms"
         )
 
 
