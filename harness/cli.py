@@ -275,6 +275,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
     import_seconds = settings.import_deadline(
         settings.resolve(settings.IMPORT_DEADLINE, args.import_deadline)
     )
+    hello = settings.client_hello_judged(settings.resolve(settings.CLIENT_HELLO, args.client_hello))
     spec = settings.factory(settings.Setting(args.factory, "the factory argument"))
     assert spec is not None
     directory = _fixture_dir(args)
@@ -290,6 +291,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
             keepalive=keepalive,
             keepalive_source=source,
             deadline=deadline,
+            client_hello=hello,
         )
     document = json.dumps(result.as_json(), indent=2)
     if args.output:
@@ -414,6 +416,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="limit on importing the factory's module in its worker process; "
         f"default: ${settings.IMPORT_DEADLINE.env}, else {DEFAULT_IMPORT_SECONDS:g}",
+    )
+    judge.add_argument(
+        settings.CLIENT_HELLO.option,
+        dest="client_hello",
+        metavar="sdk|off",
+        help="'sdk': a Codex client must present the TLS ClientHello (JA4) of the SDK's default "
+        "client, measured first on this machine; 'off': not judged; "
+        f"default: ${settings.CLIENT_HELLO.env}, else sdk",
     )
     judge.add_argument("--json", action="store_true", help="print the report as JSON")
     judge.add_argument(

@@ -28,6 +28,7 @@ from harness.sandbox.pool import DEFAULT_IMPORT_SECONDS
 
 if TYPE_CHECKING:
     from harness.fixtures import Fixture
+    from harness.judging.client_hello import ClientHelloBaseline
     from harness.judging.drive import Result, Subject
     from harness.network.conditions import Condition
     from harness.network.observations import ObservationLog
@@ -63,6 +64,7 @@ _IMPORT_DEADLINE_KEY = pytest.StashKey[float]()
 _SUBJECT_KEY = pytest.StashKey["Subject"]()
 _SANDBOX_KEY = pytest.StashKey["Sandbox"]()
 _SIGINT_KEY = pytest.StashKey[Callable[[], None]]()
+_CLIENT_HELLO_KEY = pytest.StashKey[tuple[bool, str]]()
 _FIXTURES_KEY = pytest.StashKey["list[Fixture]"]()
 _LEAKS_KEY = pytest.StashKey[Any]()
 _DATA_ERROR_KEY = pytest.StashKey[str]()
@@ -92,6 +94,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         settings.FIXTURES: (
             "DIR",
             "directory of origin files, with conditions/ beside them (default: the packaged ones)",
+        ),
+        settings.CLIENT_HELLO: (
+            "sdk|off",
+            "'sdk': a Codex client must present the TLS ClientHello (JA4) of the SDK's default "
+            "client, measured once per run; 'off': not judged (default sdk)",
         ),
     }
     for knob, (metavar, text) in knobs.items():
@@ -145,6 +152,8 @@ def pytest_configure(config: pytest.Config) -> None:
         )
         factory = _setting(config, settings.FACTORY)
         settings.factory(factory)
+        hello = _setting(config, settings.CLIENT_HELLO)
+        config.stash[_CLIENT_HELLO_KEY] = (settings.client_hello_judged(hello), hello.source)
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_FACTORY_KEY] = factory
@@ -182,9 +191,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     from harness.judging import drive
 
     expectation, source = config.stash[_KEEPALIVE_KEY]
+    hello_judged, hello_source = config.stash[_CLIENT_HELLO_KEY]
+    hello = "Codex ClientHello: the SDK default's" if hello_judged else "ClientHello not judged"
     return [
         f"transport-harness: client factory {factory.value} (from {factory.source}); "
-        f"{expectation.describe()} (from {source}); "
+        f"{expectation.describe()} (from {source}); {hello} (from {hello_source}); "
         f"deadline {config.stash[_DEADLINE_KEY]:g}s per phase",
         f"transport-harness: {_subject(config).describe()}; {drive.PROTECTION}",
     ]
@@ -397,6 +408,23 @@ def harness_sandbox(pytestconfig: pytest.Config) -> Sandbox:
 def harness_keepalive_expectation(pytestconfig: pytest.Config) -> KeepaliveExpectation:
     """The keepalive non-Codex clients are judged against (``--keepalive-idle``)."""
     return pytestconfig.stash[_KEEPALIVE_KEY][0]
+
+
+@pytest.fixture(scope="session")
+def harness_client_hello(
+    pytestconfig: pytest.Config,
+    harness_network: Network,
+    harness_sandbox: Sandbox,
+    harness_fixtures: list[Fixture],
+    harness_deadline: float,
+) -> ClientHelloBaseline | None:
+    """The ClientHello Codex clients are judged against (``--harness-client-hello``): the SDK
+    default client's JA4, measured once per session in scenario processes; None if not judged."""
+    if not pytestconfig.stash[_CLIENT_HELLO_KEY][0]:
+        return None
+    from harness.judging.client_hello import measure
+
+    return measure(harness_network, harness_sandbox, harness_fixtures, harness_deadline)
 
 
 @pytest.fixture(scope="session")

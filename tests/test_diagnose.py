@@ -25,6 +25,7 @@ from harness.judging.expectation import KeepaliveExpectation
 from harness.judging.matrix import NO_PROXY_SPELLINGS, Scenario, scenarios
 from harness.judging.proxy_rules import expected_route
 from harness.judging.verdicts import (
+    CAUSE_CLIENT_HELLO,
     CAUSE_DEADLINE,
     CAUSE_FACTORY_RAISED,
     CAUSE_KEEPALIVE_IDLE,
@@ -49,7 +50,7 @@ from harness.sandbox.contract import ClientFactory, FactoryError
 from harness.sandbox.outcomes import Outcome
 from harness.sandbox.pool import Sandbox
 from harness.suites.runner import SPLIT_SUITE_MODULE
-from harness.targets import noproxyblind, proxyless, reference, regressed, schemeblind
+from harness.targets import noproxyblind, ownssl, proxyless, reference, regressed, schemeblind
 
 CAUSE_FACTORY_RETURNED = causes.FACTORY_RETURNED
 #: A factory (``MODULE:ATTR`` or a module-level function) as a Subject of the session's sandbox.
@@ -111,6 +112,7 @@ RUNS: dict[str, tuple[ClientFactory, tuple[str, ...] | None, KeepaliveExpectatio
     ),
     "wrong-type": (bad.wrong_type, (DIRECT.name,), KeepaliveExpectation()),
     "sync-only": (bad.sync_only, (DIRECT.name,), KeepaliveExpectation()),
+    "own-ssl": (ownssl.factory, (DIRECT.name, "https-proxy"), KeepaliveExpectation()),
 }
 
 
@@ -298,6 +300,29 @@ def test_factory_that_raises_fails_its_rows_only(diagnoses: Diagnoses) -> None:
         and row.observed == "nothing reached the origin"
         for row in failed_rows(result)
     )
+
+
+def test_a_codex_client_with_its_own_ssl_context_fails_every_codex_row(
+    diagnoses: Diagnoses,
+) -> None:
+    """Direct and through the proxy, the Codex origin sees a ClientHello that is not the SDK
+    default client's; every other row passes, and the report names the fingerprint judged."""
+    result = diagnoses["own-ssl"]
+    codex = {row.scenario for row in result.rows if "codex" in row.categories}
+    assert codex and {row.setting for row in result.rows if row.scenario in codex} == {
+        DIRECT.name,
+        "https-proxy",
+    }
+    assert {row.scenario for row in failed_rows(result)} == codex
+    assert {row.kind for row in failed_rows(result)} == {CAUSE_CLIENT_HELLO}
+    assert result.client_hello is not None
+    baseline = result.client_hello.sync
+    for row in failed_rows(result):
+        assert row.ja4 is not None and row.ja4 != result.client_hello.of(row.mode == "async")
+        assert f"SDK default client's {result.client_hello.of(row.mode == 'async')}" in (
+            row.cause or ""
+        )
+    assert f"JA4 {baseline}" in render(result)
 
 
 def test_a_declined_mode_is_skipped_with_its_reason(diagnoses: Diagnoses) -> None:

@@ -105,6 +105,11 @@ def openrouter(case: Case) -> bool:
     return "openrouter@" in case.id
 
 
+def codex(case: Case) -> bool:
+    """Every Codex case: direct or through the proxy, the origin sees the client's ClientHello."""
+    return "codex" in case.categories
+
+
 def every_case(case: Case) -> bool:
     """Every case reaches an origin, so a client on the wrong path fails them all."""
     return True
@@ -131,6 +136,8 @@ KNOWN_BAD: dict[str, tuple[str, tuple[str, ...], Callable[[Case], bool]]] = {
     "shared": ("harness.targets.shared:factory", (), codex_direct),
     "exiting": ("harness.targets.exiting:factory", (), openrouter),
     "wrong_path": ("harness.targets.wrongpath:factory", (), every_case),
+    # a Codex client with an SSL context of its own: another ClientHello than the SDK default's
+    "own_ssl": ("harness.targets.ownssl:factory", (), codex),
 }
 
 
@@ -140,6 +147,7 @@ RIGHT = {
     "no_keepalive_not_judged": ("nokeepalive:factory", ("--keepalive-idle", "off")),
     "cached": ("harness.targets.cached:factory", ()),
     "self_alarm": ("harness.targets.selfalarm:factory", ()),
+    "own_ssl_not_judged": ("harness.targets.ownssl:factory", ("--harness-client-hello", "off")),
 }
 #: The fresh processes: each judges the factories of one option set; ``reversed`` runs its
 #: cases in the opposite order.
@@ -147,7 +155,8 @@ RUNS = {
     "judged-1": ("reference", "regressed", "proxyless"),
     "judged-2": ("scheme_blind", "no_proxy_blind", "no_keepalive"),
     "keepalive-off": ("no_keepalive_not_judged", "regressed_keepalive_off"),
-    "judged-3": ("self_alarm", "exiting", "wrong_path"),
+    "judged-3": ("self_alarm", "exiting", "wrong_path", "own_ssl"),
+    "client-hello-off": ("own_ssl_not_judged",),
     "reversed": ("cached", "shared"),
 }
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from harness.fixtures import Fixture
 from harness.interrupts import checkpoint
+from harness.judging.client_hello import ClientHelloBaseline, measure
 from harness.judging.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
 from harness.judging.drive import PROTECTION, Result, Subject, drive
 from harness.judging.expectation import KeepaliveExpectation
@@ -60,6 +61,8 @@ class Diagnosis:
     keepalive_source: str = "default"
     #: How the scenarios ran and what kept them off the network.
     isolation: str = ""
+    #: The ClientHello Codex clients were judged against (None: not judged).
+    client_hello: ClientHelloBaseline | None = None
 
     @property
     def ok(self) -> bool:
@@ -85,6 +88,9 @@ class Diagnosis:
             "skipped": sum(row.skipped for row in self.rows),
             "isolation": self.isolation,
             "protection": PROTECTION,
+            "client_hello": (
+                self.client_hello.as_json() if self.client_hello else {"judged": False}
+            ),
             "rows": [row.__dict__ for row in self.rows],
         }
 
@@ -130,6 +136,7 @@ def diagnose(
     deadline: float = DEFAULT_DEADLINE,
     select: Callable[[Scenario], bool] | None = None,
     reverse: bool = False,
+    client_hello: bool = True,
 ) -> Diagnosis:
     """Drive ``subject`` through every scenario of the matrix (:mod:`harness.judging.matrix`,
     the same cases the split suite runs) or those ``select`` keeps, one row each.
@@ -138,7 +145,8 @@ def diagnose(
     idle 30 s); ``keepalive_source`` says where it came from, for the report. Each phase of each
     scenario gets ``deadline`` seconds; a breach fails that row and the run goes on. Each
     scenario runs in a process of its own, so ``reverse`` (the matrix in reverse order) gives the
-    same rows.
+    same rows. With ``client_hello``, Codex clients must present the SDK default client's
+    ClientHello, measured first (:mod:`harness.judging.client_hello`).
     """
     started = time.perf_counter()
     keepalive = keepalive if keepalive is not None else KeepaliveExpectation()
@@ -150,12 +158,13 @@ def diagnose(
         Network(fixtures, Authority(Path(scratch))) as network,
     ):
         proxy_url = network.proxy.url
+        baseline = measure(network, subject.sandbox, fixtures, deadline) if client_hello else None
         matrix = scenarios(fixtures, conditions)
         for scenario in reversed(matrix) if reverse else matrix:
             checkpoint()  # stop between scenarios once SIGINT/SIGTERM arrived
             if select is not None and not select(scenario):
                 continue
-            expect = scenario.expectation(keepalive, replies[scenario.endpoint.origin])
+            expect = scenario.expectation(keepalive, replies[scenario.endpoint.origin], baseline)
             try:
                 result = drive(
                     network,
@@ -193,6 +202,7 @@ def diagnose(
         keepalive,
         keepalive_source,
         subject.describe(),
+        baseline,
     )
 
 
@@ -225,8 +235,10 @@ def render(diagnosis: Diagnosis) -> str:
     lines.append("")
     if diagnosis.isolation:
         lines.append(f"{diagnosis.isolation}; {PROTECTION}")
+    hello = diagnosis.client_hello
     lines.append(
-        f"{diagnosis.factory}: {counts} in {diagnosis.seconds:.1f} s; {diagnosis.expectation()}"
+        f"{diagnosis.factory}: {counts} in {diagnosis.seconds:.1f} s; {diagnosis.expectation()}; "
+        f"{hello.describe() if hello else 'Codex ClientHello not judged'}"
     )
     for cause, count in diagnosis.causes().items():
         lines.append(f"  {count} x {cause}")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from harness.fixtures import Endpoint, Fixture
@@ -30,6 +30,9 @@ from harness.judging.proxy_rules import expected_route
 from harness.judging.verdicts import Expectation
 from harness.network.conditions import DIRECT, Condition
 from harness.sandbox.calls import Call
+
+if TYPE_CHECKING:
+    from harness.judging.client_hello import ClientHelloBaseline
 
 #: Variable spellings by scheme, beyond the ``HTTPS_PROXY`` the https-proxy condition sets.
 PROXY_SPELLINGS = {
@@ -99,11 +102,15 @@ class Scenario:
         return tuple(found)
 
     def expectation(
-        self, keepalive: KeepaliveExpectation, reply: tuple[int, Any] | None
+        self,
+        keepalive: KeepaliveExpectation,
+        reply: tuple[int, Any] | None,
+        client_hello: ClientHelloBaseline | None = None,
     ) -> Expectation:
         """Everything this scenario must show (see :class:`~harness.judging.verdicts.Expectation`):
         the reply its call earns (``reply``, the origin file's recorded one, for the report's
-        call), the route, the keepalive, and where the request must go."""
+        call), the route, the keepalive, where the request must go and, for a Codex endpoint,
+        the ClientHello the SDK's default client presents (``client_hello``; None: not judged)."""
         parts = urlsplit(self.endpoint.base_url)
         status, body, events = 200, None, None
         if self.call is Call.REPORT and self.endpoint.codex and reply is not None:
@@ -121,6 +128,11 @@ class Scenario:
             events=events,
             host=(parts.hostname or "").rstrip(".").lower(),
             base_path=parts.path or "/",
+            client_hello=(
+                client_hello.of(self.async_client)
+                if client_hello is not None and self.endpoint.codex
+                else None
+            ),
         )
 
 

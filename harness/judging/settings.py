@@ -49,7 +49,8 @@ IMPORT_DEADLINE = Knob(
     "--harness-import-deadline", "harness_import_deadline", "HARNESS_IMPORT_DEADLINE"
 )
 FIXTURES = Knob("--harness-fixtures", "harness_fixtures", "HARNESS_FIXTURES")
-KNOBS = (FACTORY, KEEPALIVE_IDLE, DEADLINE, IMPORT_DEADLINE, FIXTURES)
+CLIENT_HELLO = Knob("--harness-client-hello", "harness_client_hello", "HARNESS_CLIENT_HELLO")
+KNOBS = (FACTORY, KEEPALIVE_IDLE, DEADLINE, IMPORT_DEADLINE, FIXTURES, CLIENT_HELLO)
 
 
 def resolve(
@@ -95,6 +96,12 @@ def import_deadline(setting: Setting) -> float:
             "seconds, at most 3600"
         )
     return seconds
+
+
+def client_hello_judged(setting: Setting) -> bool:
+    from harness.judging.client_hello import judged
+
+    return judged(setting.value, setting.source)
 
 
 def factory(setting: Setting) -> str | None:

@@ -31,6 +31,7 @@ CAUSE_UNEXPECTED_PROXY = causes.UNEXPECTED_PROXY
 CAUSE_WRONG_HOST = causes.WRONG_HOST
 CAUSE_WRONG_PATH = causes.WRONG_PATH
 CAUSE_TLS_TRUST = causes.TLS_TRUST
+CAUSE_CLIENT_HELLO = causes.CLIENT_HELLO
 CAUSE_FACTORY_RAISED = causes.FACTORY_RAISED
 CAUSE_FACTORY_RETURNED = causes.FACTORY_RETURNED
 CAUSE_FACTORY_ENDED = causes.FACTORY_ENDED
@@ -68,6 +69,8 @@ class Expectation:
     events: tuple[str, ...] | None = None
     host: str = ""
     base_path: str = "/"
+    #: The JA4 the client's ClientHello must have (the SDK default client's); None: not judged.
+    client_hello: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,13 @@ def judge(result: Result, expect: Expectation) -> Verdict:
     # Through a proxy the origin only sees the proxy's socket, and httpcore 1.0 does not apply
     # socket_options to proxy tunnels (pinned in tests/test_findings.py), so keepalive is judged
     # on direct connections only.
+    if expect.client_hello is not None:
+        for fingerprint in sorted({o.ja4 for o in result.observations if o.ja4} - {None}):
+            if fingerprint != expect.client_hello:
+                problems.append(
+                    f"the origin saw a ClientHello with JA4 {fingerprint}; the SDK's default "
+                    f"client presents {expect.client_hello}"
+                )
     wrong_keepalive: list[KeepaliveState] = []
     if not expect.codex and expect.keepalive_idle is not None and not expect.via_proxy:
         for observation in direct:
@@ -246,6 +256,13 @@ def _cause(
             CAUSE_KEEPALIVE_RESET,
             f"the client armed TCP keepalive on its connection to {result.endpoint.origin}, "
             "which resets such handshakes",
+        )
+    fingerprints = {o.ja4 for o in result.observations if o.ja4}
+    if expect.client_hello is not None and fingerprints - {expect.client_hello}:
+        return (
+            CAUSE_CLIENT_HELLO,
+            f"the Codex client's ClientHello has JA4 {', '.join(sorted(fingerprints))}, the "
+            f"SDK default client's {expect.client_hello} (its own SSL context or transport?)",
         )
     if not expect.via_proxy and result.tunnels:
         return (

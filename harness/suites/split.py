@@ -22,6 +22,7 @@ import pytest
 from hypothesis import given
 
 from harness.fixtures import Endpoint, Fixture
+from harness.judging.client_hello import ClientHelloBaseline
 from harness.judging.drive import Result
 from harness.judging.expectation import KeepaliveExpectation
 from harness.judging.matrix import (
@@ -59,13 +60,17 @@ __all__ = [
 
 
 def check(
-    fixtures: list[Fixture], scenario: Scenario, result: Result, keepalive: KeepaliveExpectation
+    fixtures: list[Fixture],
+    scenario: Scenario,
+    result: Result,
+    keepalive: KeepaliveExpectation,
+    client_hello: ClientHelloBaseline | None,
 ) -> None:
     """Fail with the verdict's explanation unless the scenario looked as it should: those few
     lines alone (what was asked, what arrived, the likely cause), with no traceback of the
     harness's own frames or the values of its fixtures."""
     fixture = next(f for f in fixtures if f.name == scenario.endpoint.origin)
-    expect = scenario.expectation(keepalive, recorded_reply(fixture))
+    expect = scenario.expectation(keepalive, recorded_reply(fixture), client_hello)
     verdict = judge(result, expect)
     if not verdict.ok:
         pytest.fail(f"{verdict.explain(result)}\n  judged with: {keepalive.describe()}", False)
@@ -88,9 +93,16 @@ def test_scenario(
     harness_fixtures: list[Fixture],
     harness_scenario: Scenario,
     harness_keepalive_expectation: KeepaliveExpectation,
+    harness_client_hello: ClientHelloBaseline | None,
 ) -> None:
     result = run(harness_drive, harness_network, harness_scenario)
-    check(harness_fixtures, harness_scenario, result, harness_keepalive_expectation)
+    check(
+        harness_fixtures,
+        harness_scenario,
+        result,
+        harness_keepalive_expectation,
+        harness_client_hello,
+    )
 
 
 def _codex_origin(network: Network) -> str:
@@ -110,13 +122,14 @@ def test_codex_spellings_reach_backend(
     harness_fixtures: list[Fixture],
     harness_async_client: bool,
     harness_keepalive_expectation: KeepaliveExpectation,
+    harness_client_hello: ClientHelloBaseline | None,
     provider: str,
     base_url: str,
 ) -> None:
     endpoint = Endpoint(provider, base_url, codex=True, origin=_codex_origin(harness_network))
     scenario = Scenario(endpoint, harness_async_client, Call.REPORT, DIRECT, label="spelling")
     result = run(harness_drive, harness_network, scenario)
-    check(harness_fixtures, scenario, result, harness_keepalive_expectation)
+    check(harness_fixtures, scenario, result, harness_keepalive_expectation, harness_client_hello)
 
 
 @pytest.mark.harness_non_codex
@@ -139,4 +152,4 @@ def test_lookalike_spellings_keep_keepalive(
     endpoint = Endpoint(provider, base_url, codex=False, origin=LOOKALIKE_ORIGIN)
     scenario = Scenario(endpoint, harness_async_client, Call.MODELS, DIRECT, label="spelling")
     result = run(harness_drive, harness_network, scenario)
-    check(harness_fixtures, scenario, result, harness_keepalive_expectation)
+    check(harness_fixtures, scenario, result, harness_keepalive_expectation, None)

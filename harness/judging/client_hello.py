@@ -1,0 +1,97 @@
+"""The ClientHello a Codex client must present: the SDK default client's, measured, not assumed.
+
+An edge that fingerprints TLS (the Codex backend's does, hermes-agent 30480, 41899, 72928) lets
+the SDK's own transport through and challenges a client that built its own SSL context. The split
+fix hands Codex the SDK default client, so its ClientHello must be that client's. Which one that
+is depends on this machine's OpenSSL, Python and httpx, so it is measured once per run: the SDK
+default factory (:mod:`harness.targets.sdkdefault`) connects to the Codex origin in a scenario
+process of its own, sync and async, and the gate's JA4 of each becomes the expectation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.errors import HarnessError, UsageInputError
+from harness.fixtures import Endpoint, Fixture
+from harness.network.conditions import DIRECT
+from harness.network.origins import Network
+from harness.sandbox.calls import Call
+from harness.sandbox.pool import Sandbox
+
+SDK_DEFAULT = "harness.targets.sdkdefault:factory"
+JUDGED = "sdk"
+NOT_JUDGED = "off"
+ALLOWED = (
+    f"{JUDGED!r} (a Codex client must present the SDK default client's ClientHello) or "
+    f"{NOT_JUDGED!r} (not judged)"
+)
+
+
+@dataclass(frozen=True)
+class ClientHelloBaseline:
+    """The SDK default client's JA4, sync and async."""
+
+    sync: str
+    asynchronous: str
+
+    def of(self, async_client: bool) -> str:
+        return self.asynchronous if async_client else self.sync
+
+    def describe(self) -> str:
+        if self.sync == self.asynchronous:
+            return f"Codex ClientHello judged: the SDK default client's, JA4 {self.sync}"
+        return (
+            f"Codex ClientHello judged: the SDK default client's, JA4 {self.sync} (sync), "
+            f"{self.asynchronous} (async)"
+        )
+
+    def as_json(self) -> dict[str, object]:
+        return {"judged": True, "sync": self.sync, "async": self.asynchronous}
+
+
+def judged(value: str | None, source: str) -> bool:
+    """``sdk`` (the default) or ``off``; anything else is a usage error naming ``source``."""
+    if value is None:
+        return True
+    text = value.strip().lower()
+    if text in (JUDGED, NOT_JUDGED):
+        return text == JUDGED
+    raise UsageInputError(f"{source}: {value!r} is not allowed; expected {ALLOWED}")
+
+
+def codex_endpoint(fixtures: list[Fixture]) -> Endpoint | None:
+    return next((e for f in fixtures for e in f.endpoints if e.codex), None)
+
+
+def measure(
+    network: Network, sandbox: Sandbox, fixtures: list[Fixture], deadline: float
+) -> ClientHelloBaseline | None:
+    """The SDK default client's JA4 at the Codex origin, sync and async; None when no origin
+    file lists a Codex endpoint (nothing is judged against it then)."""
+    from harness.judging.drive import Subject, drive
+
+    endpoint = codex_endpoint(fixtures)
+    if endpoint is None:
+        return None
+    subject = Subject.of(sandbox, SDK_DEFAULT)
+    found: list[str] = []
+    for async_client in (False, True):
+        result = drive(
+            network,
+            subject,
+            endpoint,
+            Call.MODELS,
+            async_client=async_client,
+            condition=DIRECT,
+            environ={},
+            deadline=deadline,
+        )
+        fingerprints = [o.ja4 for o in result.observations if o.ja4]
+        if not fingerprints:
+            raise HarnessError(
+                f"could not measure the SDK default client's ClientHello at {endpoint.base_url} "
+                f"(async_client={async_client}): {result.outcome.describe()}"
+            )
+        found.append(fingerprints[0])
+    return ClientHelloBaseline(*found)
