@@ -150,7 +150,7 @@ LOCAL = "http://localhost:11434/v1"
 def test_every_release_from_0_13_0_is_recorded_for_every_path_and_client() -> None:
     keys = {key for facts in RELEASES.values() for key in facts}
     assert all(set(facts) == keys for facts in RELEASES.values())
-    assert {"0.13.0", "0.17.0", "0.18.0", "0.18.1", "0.19.0"} <= set(RELEASES)
+    assert {"0.13.0", "0.17.0", "0.18.0", "0.18.1", "0.19.0", "0.20.1"} <= set(RELEASES)
     assert all(facts.sources for release in RELEASES.values() for facts in release.values())
 
 
@@ -162,6 +162,15 @@ def test_every_release_from_0_13_0_is_recorded_for_every_path_and_client() -> No
         ("0.17.0", Construction.AGENT, scenario(CODEX, codex=True, HTTPS_PROXY=PROXY), PASSED, ""),
         ("0.19.0", Construction.AGENT, scenario(CODEX, codex=True), PASSED, ""),
         ("0.19.0", Construction.AGENT, scenario(CUSTOM), FAILED, CAUSE_KEEPALIVE_OFF),
+        ("0.20.1", Construction.AGENT, scenario(CODEX, codex=True), PASSED, ""),
+        ("0.20.1", Construction.AGENT, scenario(CUSTOM), FAILED, CAUSE_KEEPALIVE_OFF),
+        (
+            "0.20.1",
+            Construction.AUXILIARY,
+            scenario(LOCAL, HTTPS_PROXY=PROXY),
+            FAILED,
+            CAUSE_UNEXPECTED_PROXY,
+        ),
         ("0.17.0", Construction.AUXILIARY, scenario(CODEX, codex=True), PASSED, ""),
         (
             "0.18.0",
