@@ -26,6 +26,10 @@ REPACKAGINGS: dict[tuple[str, str], str] = {
 }
 
 
+class NotInstalled(ImportError):
+    """No installed distribution provides Hermes's modules."""
+
+
 @dataclass(frozen=True)
 class Installed:
     distribution: importlib.metadata.Distribution
@@ -73,7 +77,7 @@ def installed(providers: Mapping[str, Sequence[str]] | None = None) -> Installed
         providers = importlib.metadata.packages_distributions()
     names = sorted({_canonical(name) for name in providers.get(MODULE, ())})
     if not names:
-        raise ImportError(
+        raise NotInstalled(
             f"Hermes is not installed (no distribution provides its {MODULE} module): "
             f"pip install {DISTRIBUTION}"
         )
