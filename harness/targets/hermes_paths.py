@@ -35,7 +35,7 @@ class Kind(str, Enum):
 
 CODEX_PROVIDER = "openai-codex"
 #: Where the Codex OAuth client sends requests, whatever base URL the endpoint names
-#: (``agent/auxiliary_client.py``: ``_CODEX_AUX_BASE_URL``, 0.13.0-0.19.0).
+#: (``agent/auxiliary_client.py``: ``_CODEX_AUX_BASE_URL``, 0.13.0-0.20.1).
 CODEX_OAUTH_BASE_URL = "https://chatgpt.com/backend-api/codex"
 OPENROUTER_PROVIDER = "openrouter"
 OPENROUTER_HOST = "openrouter.ai"

