@@ -28,7 +28,7 @@ from harness.sandbox.pool import DEFAULT_IMPORT_SECONDS
 
 if TYPE_CHECKING:
     from harness.fixtures import Fixture
-    from harness.judging.client_hello import ClientHelloBaseline
+    from harness.judging.client_hello import ClientHelloSource
     from harness.judging.drive import Result, Subject
     from harness.network.conditions import Condition
     from harness.network.observations import ObservationLog
@@ -192,12 +192,18 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
     expectation, source = config.stash[_KEEPALIVE_KEY]
     hello_judged, hello_source = config.stash[_CLIENT_HELLO_KEY]
-    hello = "Codex ClientHello: the SDK default's" if hello_judged else "ClientHello not judged"
+    hello = (
+        "Codex clients must present the SDK default client's TLS ClientHello (JA4), measured "
+        "at the first Codex case"
+        if hello_judged
+        else "the Codex ClientHello is not judged"
+    )
     return [
         f"transport-harness: client factory {factory.value} (from {factory.source}); "
-        f"{expectation.describe()} (from {source}); {hello} (from {hello_source}); "
+        f"{expectation.describe()} (from {source}); "
         f"deadline {config.stash[_DEADLINE_KEY]:g}s per phase",
         f"transport-harness: {_subject(config).describe()}; {drive.PROTECTION}",
+        f"transport-harness: {hello} (from {hello_source})",
     ]
 
 
@@ -417,14 +423,15 @@ def harness_client_hello(
     harness_sandbox: Sandbox,
     harness_fixtures: list[Fixture],
     harness_deadline: float,
-) -> ClientHelloBaseline | None:
+) -> ClientHelloSource | None:
     """The ClientHello Codex clients are judged against (``--harness-client-hello``): the SDK
-    default client's JA4, measured once per session in scenario processes; None if not judged."""
+    default client's JA4, measured once per session in scenario processes when the first Codex
+    case of each mode asks for it; None if not judged."""
     if not pytestconfig.stash[_CLIENT_HELLO_KEY][0]:
         return None
-    from harness.judging.client_hello import measure
+    from harness.judging.client_hello import MeasuredOnFirstUse
 
-    return measure(harness_network, harness_sandbox, harness_fixtures, harness_deadline)
+    return MeasuredOnFirstUse(harness_network, harness_sandbox, harness_fixtures, harness_deadline)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ process of its own, sync and async, and the gate's JA4 of each becomes the expec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from harness.errors import HarnessError, UsageInputError
 from harness.fixtures import Endpoint, Fixture
@@ -64,34 +65,66 @@ def codex_endpoint(fixtures: list[Fixture]) -> Endpoint | None:
     return next((e for f in fixtures for e in f.endpoints if e.codex), None)
 
 
+class ClientHelloSource(Protocol):
+    """Where a Codex scenario's expected ClientHello comes from."""
+
+    def of(self, async_client: bool) -> str: ...
+
+
+def _measure_one(
+    network: Network, sandbox: Sandbox, endpoint: Endpoint, async_client: bool, deadline: float
+) -> str:
+    from harness.judging.drive import Subject, drive
+
+    result = drive(
+        network,
+        Subject.of(sandbox, SDK_DEFAULT),
+        endpoint,
+        Call.MODELS,
+        async_client=async_client,
+        condition=DIRECT,
+        environ={},
+        deadline=deadline,
+    )
+    fingerprints = [o.ja4 for o in result.observations if o.ja4]
+    if not fingerprints:
+        raise HarnessError(
+            f"could not measure the SDK default client's ClientHello at {endpoint.base_url} "
+            f"(async_client={async_client}): {result.outcome.describe()}"
+        )
+    return fingerprints[0]
+
+
 def measure(
     network: Network, sandbox: Sandbox, fixtures: list[Fixture], deadline: float
 ) -> ClientHelloBaseline | None:
     """The SDK default client's JA4 at the Codex origin, sync and async; None when no origin
     file lists a Codex endpoint (nothing is judged against it then)."""
-    from harness.judging.drive import Subject, drive
-
     endpoint = codex_endpoint(fixtures)
     if endpoint is None:
         return None
-    subject = Subject.of(sandbox, SDK_DEFAULT)
-    found: list[str] = []
-    for async_client in (False, True):
-        result = drive(
-            network,
-            subject,
-            endpoint,
-            Call.MODELS,
-            async_client=async_client,
-            condition=DIRECT,
-            environ={},
-            deadline=deadline,
-        )
-        fingerprints = [o.ja4 for o in result.observations if o.ja4]
-        if not fingerprints:
-            raise HarnessError(
-                f"could not measure the SDK default client's ClientHello at {endpoint.base_url} "
-                f"(async_client={async_client}): {result.outcome.describe()}"
+    sync, asynchronous = (
+        _measure_one(network, sandbox, endpoint, mode, deadline) for mode in (False, True)
+    )
+    return ClientHelloBaseline(sync, asynchronous)
+
+
+class MeasuredOnFirstUse:
+    """The same measurement, made when a Codex case first asks for its mode's ClientHello: a
+    session that selects no Codex case never pays for it, and none is timed into another case."""
+
+    def __init__(
+        self, network: Network, sandbox: Sandbox, fixtures: list[Fixture], deadline: float
+    ) -> None:
+        self._network, self._sandbox, self._deadline = network, sandbox, deadline
+        self._endpoint = codex_endpoint(fixtures)
+        self._found: dict[bool, str] = {}
+
+    def of(self, async_client: bool) -> str:
+        if async_client not in self._found:
+            if self._endpoint is None:
+                raise HarnessError("no origin file lists a Codex endpoint to measure against")
+            self._found[async_client] = _measure_one(
+                self._network, self._sandbox, self._endpoint, async_client, self._deadline
             )
-        found.append(fingerprints[0])
-    return ClientHelloBaseline(*found)
+        return self._found[async_client]

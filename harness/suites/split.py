@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given
 
 from harness.fixtures import Endpoint, Fixture
-from harness.judging.client_hello import ClientHelloBaseline
+from harness.judging.client_hello import ClientHelloSource
 from harness.judging.drive import Result
 from harness.judging.expectation import KeepaliveExpectation
 from harness.judging.matrix import (
@@ -64,7 +64,7 @@ def check(
     scenario: Scenario,
     result: Result,
     keepalive: KeepaliveExpectation,
-    client_hello: ClientHelloBaseline | None,
+    client_hello: ClientHelloSource | None,
 ) -> None:
     """Fail with the verdict's explanation unless the scenario looked as it should: those few
     lines alone (what was asked, what arrived, the likely cause), with no traceback of the
@@ -93,7 +93,7 @@ def test_scenario(
     harness_fixtures: list[Fixture],
     harness_scenario: Scenario,
     harness_keepalive_expectation: KeepaliveExpectation,
-    harness_client_hello: ClientHelloBaseline | None,
+    harness_client_hello: ClientHelloSource | None,
 ) -> None:
     result = run(harness_drive, harness_network, harness_scenario)
     check(
@@ -122,7 +122,7 @@ def test_codex_spellings_reach_backend(
     harness_fixtures: list[Fixture],
     harness_async_client: bool,
     harness_keepalive_expectation: KeepaliveExpectation,
-    harness_client_hello: ClientHelloBaseline | None,
+    harness_client_hello: ClientHelloSource | None,
     provider: str,
     base_url: str,
 ) -> None:
