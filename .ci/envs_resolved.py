@@ -1,4 +1,4 @@
-"""Read `tox config -e ALL -k base_python env_python` on stdin and check what `tox` would run with
+"""Read `tox config -e ALL -k env_python` on stdin and check what `tox` would run with
 one Python on PATH (argv[1], e.g. 3.12): every env on tox's list must run on it, except the
 py3X envs of other versions and, below 3.11, the Hermes release envs (Hermes Agent requires
 Python 3.11 or newer), which must be skipped. Prints one line per env; exits 1 on any other."""
