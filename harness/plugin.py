@@ -129,7 +129,6 @@ def pytest_configure(config: pytest.Config) -> None:
     run judges one: vet it now (in processes of its own), so a bad one stops the run before any
     test, and register the suites' hypothesis profiles before hypothesis loads
     ``--hypothesis-profile``."""
-    config.stash[_SIGINT_KEY] = interrupts.watch_sigint()
     config.addinivalue_line("markers", "harness_codex: drives the ChatGPT Codex backend")
     config.addinivalue_line(
         "markers", "harness_non_codex: drives an endpoint that is not the Codex backend"
@@ -158,6 +157,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_FACTORY_KEY] = factory
     if factory.value is not None:
+        # a run that judges a factory is never green once SIGINT arrived; a host project that
+        # names none keeps pytest's own handling (a test of its Ctrl-C path, pdb's prompt)
+        config.stash[_SIGINT_KEY] = interrupts.watch_sigint()
         import harness.judging.profiles  # noqa: F401 (registers harness-ci and harness-dev)
 
         _subject(config)

@@ -103,6 +103,13 @@ def test_the_methods_worked_example() -> None:
     assert hashlib.sha256(joined.encode()).hexdigest().startswith("e5627efa2ab1")
 
 
+def test_a_rule_can_name_a_ja4_whose_alpn_keeps_capitals() -> None:
+    hello = ClientHello("x.test", ("H2",), legacy_version=0x0303, first_alpn=b"H2")
+    fingerprint = ja4(hello)
+    assert fingerprint[8:10] == "H2"
+    FaultRules.from_spec([{"when": {"ja4": fingerprint}, "action": "reset"}])
+
+
 def test_no_ciphers_and_no_extensions_hash_as_zeros() -> None:
     empty = ClientHello(None, (), legacy_version=0x0301)
     assert ja4(empty) == "t10i000000_000000000000_000000000000"

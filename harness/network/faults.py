@@ -52,7 +52,8 @@ class ConnectionFacts:
 
 
 #: A JA4 as FoxIO's method writes it: ``t13d1516h2_8daaf6152771_e5627efa2ab1``.
-JA4_PATTERN = re.compile(r"[tqd][0-9a-z]{2}[di][0-9]{4}[0-9a-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}")
+#: The ALPN pair keeps an ALPN value's own letters, capitals included.
+JA4_PATTERN = re.compile(r"[tqd][0-9a-z]{2}[di][0-9]{4}[0-9A-Za-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}")
 
 Predicate = Callable[[ConnectionFacts], bool]
 #: Predicates written as an object with one key.
