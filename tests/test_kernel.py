@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +90,23 @@ def test_keepalive_state(
         assert view.method == method
         state = view.keepalive(client.getsockname()[:2], accepted.getsockname()[:2])
     assert (state.armed, state.idle_seconds) == (armed, idle)
+
+
+def test_a_late_lookup_still_reads_the_idle_the_client_set(listener: socket.socket) -> None:
+    """The kernel reports the time left until the first probe, which runs down from the moment
+    keepalive was armed: a lookup made over a second after the connection was accepted (a
+    loaded machine) must still read 30 s, given when the connection was accepted."""
+    client, accepted = connect(listener, CASES["idle_30"][0])
+    accepted_at = time.monotonic()
+    with client, accepted, KernelView() as view:
+        local, remote = client.getsockname()[:2], accepted.getsockname()[:2]
+        while (found := view.timer(local, remote)) is not None and found[1] > 28_600:
+            assert time.monotonic() < accepted_at + 5, "the keepalive timer did not run down"
+            time.sleep(0.05)  # polling the kernel's timer until it has run down past 1.4 s
+        late = view.keepalive(local, remote, accepted_at=accepted_at)
+        unaided = view.keepalive(local, remote)
+    assert (late.armed, late.idle_seconds) == (True, 30)
+    assert unaided.idle_seconds == 29  # the time left alone reads one second short
 
 
 def test_unknown_socket_is_a_lookup_error(listener: socket.socket) -> None:

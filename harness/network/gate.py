@@ -88,6 +88,7 @@ class Gate(ConnectionServer):
         return data
 
     def _facts(self, client: socket.socket, peer: Address) -> ConnectionFacts | None:
+        accepted_at = time.monotonic()
         try:
             first = self._peek_first_record(client)
         except OSError:
@@ -103,7 +104,7 @@ class Gate(ConnectionServer):
                 hello = parse_client_hello(first)
                 sni, alpn, fingerprint = hello.sni, hello.alpn, ja4(hello)
         try:
-            keepalive = self._kernel.keepalive(peer, self.address)
+            keepalive = self._kernel.keepalive(peer, self.address, accepted_at=accepted_at)
         except LookupError:
             return None  # the client went away before it could be observed
         direct = peer[0] not in self.proxy_sources

@@ -150,11 +150,22 @@ class KernelView:
         expires, *_rest = _MSG_TAIL.unpack_from(reply, offset + _MSG_HEAD.size + _SOCKID_SIZE)
         return timer, expires
 
-    def keepalive(self, local: Address, remote: Address, *, settle: float = 0.2) -> KeepaliveState:
+    def keepalive(
+        self,
+        local: Address,
+        remote: Address,
+        *,
+        settle: float = 0.2,
+        accepted_at: float | None = None,
+    ) -> KeepaliveState:
         """Keepalive state of the socket at ``local`` connected to ``remote``.
 
         A retransmit timer hides the keepalive timer while sent data is unacknowledged; on
-        loopback that lasts microseconds, so poll for at most ``settle`` seconds.
+        loopback that lasts microseconds, so poll for at most ``settle`` seconds. The kernel
+        reports the time left until the first probe, which runs down from the moment the
+        connection was established; ``accepted_at`` (``time.monotonic()`` when the connection
+        was accepted) adds back the time since, so a lookup made a second late under load still
+        reads the idle time the client set, not one second less.
         """
         deadline = time.monotonic() + settle
         while True:
@@ -166,7 +177,8 @@ class KernelView:
                 break
             time.sleep(0.0002)
         if timer == TIMER_KEEPALIVE:
-            return KeepaliveState(True, round(expires_ms / 1000), self.method)
+            waited = 0.0 if accepted_at is None else max(0.0, time.monotonic() - accepted_at)
+            return KeepaliveState(True, round(expires_ms / 1000 + waited), self.method)
         return KeepaliveState(False, None, self.method)
 
 

@@ -210,6 +210,7 @@ class ConnectProxy(ConnectionServer):
             client.sendall(connection.send(response) or b"")
 
     def handle(self, client: socket.socket, peer: Address) -> None:
+        accepted_at = time.monotonic()
         try:
             parsed = self._read_request(client)
         except (OSError, h11.RemoteProtocolError):
@@ -217,7 +218,7 @@ class ConnectProxy(ConnectionServer):
         if parsed is None:
             return
         connection, request = parsed
-        keepalive = self._kernel.keepalive(peer, self.address)
+        keepalive = self._kernel.keepalive(peer, self.address, accepted_at=accepted_at)
         target = request.target.decode("ascii", "replace")
         host, _, port_text = target.rpartition(":")
         if request.method != b"CONNECT":
