@@ -31,16 +31,21 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 
 import openai
 
 from harness.targets.reference import factory as reference
 
 
+def _block_forever():
+    # waits in C on a pipe nobody writes to: only the end of the process ends it
+    read_end, _write_end = os.pipe()
+    os.read(read_end, 1)
+
+
 def hangs_for_openrouter_sync(provider, base_url, api_key, *, async_client=False):
     if provider == "openrouter" and not async_client:
-        time.sleep(120)
+        _block_forever()
     return reference(provider, base_url, api_key, async_client=async_client)
 
 
@@ -57,11 +62,11 @@ def misbehaves(provider, base_url, api_key, *, async_client=False):
     if "localhost:11434" in base_url:
         if async_client:  # SIGALRM masked, then blocked in C
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
-            time.sleep(15)
+            _block_forever()
         else:  # its own SIGALRM handler and interval timer, as library timeouts do
             signal.signal(signal.SIGALRM, _swallow_alarm)
             signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
-            time.sleep(15)
+            _block_forever()  # the handler runs every 50 ms; the read resumes each time
     if "llm.example.test" in base_url:
         if async_client:
             os.kill(os.getpid(), signal.SIGSEGV)

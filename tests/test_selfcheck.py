@@ -42,7 +42,7 @@ def run_suite(
 ) -> dict[str, dict[str, Case]]:
     """Run the split suite against each of ``specs`` in one fresh process; per factory, each
     case by its id."""
-    pytester.makepyfile(nokeepalive=NO_KEEPALIVE_FACTORY)
+    pytester.makepyfile(nokeepalive=NO_KEEPALIVE_FACTORY, selfalarm=SELF_ALARM_FACTORY)
     pytester.makeconftest(SEVERAL_FACTORIES_CONFTEST.format(specs=list(specs), reverse=reverse))
     # the named factory is vetted and shown; the conftest's fixture decides what is judged
     named = ("--client-factory", "harness.targets.reference:factory")
@@ -63,6 +63,34 @@ import openai
 def factory(provider, base_url, api_key, *, async_client=False):
     client = openai.AsyncOpenAI if async_client else openai.OpenAI
     return client(api_key=api_key, base_url=base_url)
+"""
+
+
+#: The reference built under the factory's own SIGALRM timeout, as library timeouts do: correct,
+#: so it must pass everything. The judge's clock runs outside the scenario's process, so the
+#: factory's timer and handler work as in any program and cannot defeat the deadline.
+SELF_ALARM_FACTORY = """
+import signal
+
+from harness.targets.reference import factory as reference
+
+
+class BuildTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise BuildTimeout("building took over 5 s")
+
+
+def factory(provider, base_url, api_key, *, async_client=False):
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, 5.0)
+    try:
+        return reference(provider, base_url, api_key, async_client=async_client)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 """
 
 
@@ -146,7 +174,7 @@ RIGHT = {
     "reference": ("harness.targets.reference:factory", ()),
     "no_keepalive_not_judged": ("nokeepalive:factory", ("--keepalive-idle", "off")),
     "cached": ("harness.targets.cached:factory", ()),
-    "self_alarm": ("harness.targets.selfalarm:factory", ()),
+    "self_alarm": ("selfalarm:factory", ()),
     "own_ssl_not_judged": ("harness.targets.ownssl:factory", ("--harness-client-hello", "off")),
 }
 #: The fresh processes: each judges the factories of one option set; ``reversed`` runs its

@@ -4,8 +4,8 @@ A pre-merge gate runs code it has never seen: a factory may block while building
 client may wait forever for a connection or a response. Each phase (building the client, the call,
 the factory's exit hooks) gets the same limit. The judge times the phases from outside the
 scenario's process (:mod:`harness.sandbox.pool`) and kills that process's tree on a breach, so
-nothing the factory does with signals, threads or C code can stretch it; the code under test keeps
-SIGALRM for itself, as in any program.
+nothing the factory does with signals, threads or C code can stretch it; the timers and signal
+handlers of the scenario's process stay the code under test's own, as in any program.
 """
 
 from __future__ import annotations
