@@ -635,3 +635,9 @@ def test_readme_counts_follow_the_matrix() -> None:
     assert f"the proxyless one {count('non-codex', 'via-proxy')}," in text
     assert f"the scheme-blind one {scheme_blind} " in text
     assert f"the NO_PROXY-blind one {count('non-codex', label='no_proxy-')}," in text
+    exiting = sum("openrouter@" in s.id or bool(s.earlier) for s in matrix)
+    assert f"the exiting one {exiting}," in text
+    assert f"the wrong-path one all {len(matrix)}," in text
+    assert f"(`harness.targets.ownssl`) {count('codex')}," in text
+    assert f"fifth call {count(label='long-lived')}," in text
+    assert f"API key alone {count('codex', label='long-lived')}," in text

@@ -128,9 +128,21 @@ def non_codex_no_proxy(case: Case) -> bool:
     )
 
 
+def long_lived(case: Case) -> bool:
+    """The long-lived rows: one process asks the factory for every endpoint's client."""
+    return "label:long-lived" in case.categories
+
+
 def openrouter(case: Case) -> bool:
-    """The OpenRouter cases (a factory that ends its process building that client)."""
-    return "openrouter@" in case.id
+    """The OpenRouter cases (a factory that ends its process building that client), and every
+    long-lived row, whose process asks for the OpenRouter client too."""
+    return "openrouter@" in case.id or long_lived(case)
+
+
+def long_lived_codex(case: Case) -> bool:
+    """Long-lived rows that judge a Codex endpoint: a cache keyed without the base URL hands
+    them the client of the first endpoint asked for, on another host."""
+    return long_lived(case) and "codex" in case.categories
 
 
 def codex(case: Case) -> bool:
@@ -166,6 +178,9 @@ KNOWN_BAD: dict[str, tuple[str, tuple[str, ...], Callable[[Case], bool]]] = {
     "wrong_path": ("harness.targets.wrongpath:factory", (), every_case),
     # a Codex client with an SSL context of its own: another ClientHello than the SDK default's
     "own_ssl": ("harness.targets.ownssl:factory", (), codex),
+    # state that only a process calling the factory more than once can show
+    "fifth_call": ("harness.targets.fifthcall:factory", (), long_lived),
+    "key_cached": ("harness.targets.keycached:factory", (), long_lived_codex),
 }
 
 
@@ -181,7 +196,7 @@ RIGHT = {
 #: cases in the opposite order.
 RUNS = {
     "judged-1": ("reference", "regressed", "proxyless"),
-    "judged-2": ("scheme_blind", "no_proxy_blind", "no_keepalive"),
+    "judged-2": ("scheme_blind", "no_proxy_blind", "no_keepalive", "fifth_call", "key_cached"),
     "keepalive-off": ("no_keepalive_not_judged", "regressed_keepalive_off"),
     "judged-3": ("self_alarm", "exiting", "wrong_path", "own_ssl"),
     "client-hello-off": ("own_ssl_not_judged",),
@@ -261,6 +276,24 @@ def test_unusable_factory_fails_the_run_at_once(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{spec}*{message}*"])
     result.stdout.no_fnmatch_line("*passed*")
+
+
+def test_a_factory_that_ends_the_process_on_its_fifth_call_fails_the_run_naming_it(
+    pytester: pytest.Pytester,
+) -> None:
+    """Only the long-lived rows reach the fifth call; they fail, say which build ended the
+    process and how, and the run exits 1, never 0."""
+    pytester.makepyfile(test_inner_split=SPLIT_SUITE_MODULE)
+    spec = "harness.targets.fifthcall:factory"
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--client-factory", spec, "-k", "long-lived", timeout=300
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([f"*client factory {spec}*", "*4 failed*"])
+    result.stdout.fnmatch_lines(
+        ["*process ended: the factory ended the process (exit code 0) while building the client "
+         "for *, the 5th client this process asked for*"]
+    )  # fmt: skip
 
 
 def test_factory_from_environment(

@@ -175,6 +175,7 @@ def diagnose(
                     condition=scenario.condition,
                     environ=scenario.own_environ(proxy_url),
                     deadline=deadline,
+                    earlier=scenario.earlier,
                 )
             except unittest.SkipTest as exc:  # the factory has no such client
                 skipped = Verdict(True, (), None)

@@ -12,7 +12,7 @@ ended into a :class:`~harness.judging.causes.Fault` where the drive path itself 
 from __future__ import annotations
 
 import unittest
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from harness.fixtures import Endpoint
@@ -43,7 +43,7 @@ from harness.sandbox.contract import (
 )
 from harness.sandbox.outcomes import Outcome
 from harness.sandbox.pool import EXITING, Ran, Sandbox
-from harness.sandbox.wire import BUILD, CALL, Job
+from harness.sandbox.wire import BUILD, CALL, Job, ordinal
 
 #: What keeps the code under test from reaching the network, for the pytest header and diagnose.
 PROTECTION = "egress refused and recorded by the socket guard in every scenario process"
@@ -135,10 +135,13 @@ def drive(
     condition: Condition = DIRECT,
     environ: Mapping[str, str] | None = None,
     deadline: float = DEFAULT_DEADLINE,
+    earlier: Sequence[Endpoint] = (),
 ) -> Result:
     """Run one scenario in a child: under ``condition``, with ``environ`` added to the child's
-    environment; building the client, the call and the exit hooks each get ``deadline`` seconds.
-    A factory that declines the mode raises ``unittest.SkipTest`` here, with its reason."""
+    environment; each build of a client, the call and the exit hooks each get ``deadline``
+    seconds. With ``earlier``, the same process first asks the factory for those endpoints'
+    clients, as a long-running program would have. A factory that declines the mode raises
+    ``unittest.SkipTest`` here, with its reason."""
     mark, tunnel_mark = network.log.mark(), network.proxy.log.mark()
     request_mark = network.requests.mark()
     mode = "async" if async_client else "sync"
@@ -152,6 +155,7 @@ def drive(
             call.value,
             environ={**env, **network.authority.environ()},
             routes=network.router.table(),
+            earlier=tuple((e.provider, e.base_url) for e in earlier),
         )
         ran = subject.sandbox.run(subject.spec, job, deadline)
     observations = tuple(network.log.of(endpoint.origin, mark))
@@ -160,6 +164,8 @@ def drive(
     if ran.skip is not None and ran.breached is None:
         raise unittest.SkipTest(ran.skip)
     what = f"{endpoint.id} ({mode})"
+    if ran.nth > 1 and ran.building is not None and ran.phase == BUILD:
+        what = f"{ran.building} ({mode}), the {ordinal(ran.nth)} client this process asked for"
     fault = fault_of(ran, what, deadline, connected=bool(observations or tunnels))
     outcome = ran.outcome or Outcome(cause="NO_REPLY", error=fault.describe() if fault else None)
     return Result(

@@ -69,6 +69,8 @@ class Scenario:
     condition: Condition
     variables: tuple[tuple[str, str], ...] = ()
     label: str = "direct"
+    #: Endpoints whose clients the same process asks the factory for first (long-lived rows).
+    earlier: tuple[Endpoint, ...] = ()
 
     @property
     def mode(self) -> str:
@@ -184,14 +186,43 @@ def _endpoint_scenarios(
             )
 
 
+LONG_LIVED = "long-lived"
+
+
 def scenarios(fixtures: Sequence[Fixture], conditions: Sequence[Condition]) -> list[Scenario]:
-    """The whole matrix, in a stable order: origin file, endpoint, mode, axis."""
+    """The whole matrix, in a stable order: origin file, endpoint, mode, axis; then the
+    long-lived rows (:func:`long_lived_scenarios`)."""
+    endpoints = [endpoint for fixture in fixtures for endpoint in fixture.endpoints]
     return [
         scenario
-        for fixture in fixtures
-        for endpoint in fixture.endpoints
+        for endpoint in endpoints
         for async_client in (False, True)
         for scenario in _endpoint_scenarios(endpoint, async_client, conditions)
+    ] + long_lived_scenarios(endpoints)
+
+
+def long_lived_scenarios(endpoints: Sequence[Endpoint]) -> list[Scenario]:
+    """Every other scenario runs in a fresh process, so the factory's first call in it is the
+    one judged. A program calls its factory many times in one process: these rows ask for every
+    other endpoint's client first, in the same process and mode, then judge the first Codex and
+    the first non-Codex endpoint as usual. A factory that fails on its Nth call, or a cache that
+    hands one endpoint's client to another, shows here and only here."""
+    finals = [
+        found
+        for codex in (True, False)
+        if (found := next((e for e in endpoints if e.codex == codex), None)) is not None
+    ]
+    return [
+        Scenario(
+            final,
+            async_client,
+            Call.REPORT if final.codex else Call.MODELS,
+            DIRECT,
+            label=LONG_LIVED,
+            earlier=tuple(e for e in endpoints if e != final),
+        )
+        for async_client in (False, True)
+        for final in finals
     ]
 
 

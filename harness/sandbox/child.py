@@ -31,6 +31,7 @@ from harness.sandbox.wire import (
     PHASE,
     SKIP,
     Job,
+    ordinal,
     write_message,
 )
 
@@ -52,8 +53,39 @@ def _settle(output_fd: int, base_environ: dict[str, str], job: Job) -> None:
     os.environ.update(job.environ)
 
 
+def _build_earlier(factory: ClientFactory, job: Job, router: Router, report: int) -> list[Any]:
+    """The clients a long-running program built before this one, in this process: each must be
+    built as the contract says (one the factory declines is passed over), and each is kept, as
+    the program would keep it. ``None`` once a build broke the contract (reported)."""
+    kept: list[Any] = []
+    for nth, (provider, base_url) in enumerate(job.earlier, start=1):
+        write_message(report, {PHASE: BUILD, "building": f"{provider}@{base_url}", "nth": nth})
+        try:
+            kept.append(build_client(factory, provider, base_url, job.api_key, job.async_client))
+        except unittest.SkipTest:
+            continue
+        except ContractBroken as exc:
+            detail = (
+                f"{exc.broken.detail} (building the client for {provider}@{base_url}, the "
+                f"{ordinal(nth)} this process asked for)"
+            )
+            broken = {"kind": exc.broken.kind, "detail": detail}
+            write_message(report, {BROKEN: broken, "refusals": router.refusals()})
+            raise _Reported from None
+    return kept
+
+
+class _Reported(Exception):
+    """The child has reported how its job ended; nothing more to do but the exit hooks."""
+
+
 def _build_and_call(factory: ClientFactory, job: Job, router: Router, report: int) -> None:
-    write_message(report, {PHASE: BUILD})
+    try:
+        earlier = _build_earlier(factory, job, router, report)
+    except _Reported:
+        return
+    nth = len(job.earlier) + 1
+    write_message(report, {PHASE: BUILD, "building": f"{job.provider}@{job.base_url}", "nth": nth})
     try:
         client = build_client(
             factory, job.provider, job.base_url, job.api_key, async_client=job.async_client
@@ -73,6 +105,7 @@ def _build_and_call(factory: ClientFactory, job: Job, router: Router, report: in
     client = client.with_options(max_retries=0)
     outcome = asyncio.run(_async(client, call)) if job.async_client else sync_call(client, call)
     write_message(report, {OUTCOME: outcome.as_json(), "refusals": router.refusals()})
+    del earlier  # held until here, as the program holds its clients
 
 
 async def _async(client: Any, call: Call) -> Any:

@@ -55,6 +55,8 @@ class Ran:
     """Everything one child reported, and how it ended."""
 
     phase: str | None = None  # the last phase the child reported starting
+    building: str | None = None  # the last client it started to build (provider@base_url)
+    nth: int = 1  # which of the process's builds that was
     outcome: Outcome | None = None
     skip: str | None = None
     broken: tuple[str, str] | None = None  # (kind, detail) of a broken contract
@@ -227,6 +229,8 @@ class Worker:
             if PHASE in message:
                 phase = ran.phase = str(message[PHASE])
                 phase_started = now
+                if "building" in message:
+                    ran.building, ran.nth = str(message["building"]), int(message["nth"])
             if "refusals" in message:
                 ran.refusals = tuple(str(r) for r in message["refusals"])
             if OUTCOME in message:

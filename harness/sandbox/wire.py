@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: Messages the child writes, in order; the worker writes ``exit`` last.
-PHASE = "phase"  # {"phase": "build" | "call"}
+PHASE = "phase"  # {"phase": "build" | "call"}; a build names the client: {"building", "nth"}
 OUTCOME = "outcome"  # {"outcome": {...}, "refusals": [...]}
 SKIP = "skip"  # {"skip": "reason"}: the factory declined this mode
 BROKEN = "broken"  # {"broken": {"kind": ..., "detail": ...}, "refusals": [...]}
@@ -30,7 +30,9 @@ CALL = "call"
 class Job:
     """One child's work: build the factory's client for an endpoint and, unless ``call`` is
     None (vetting), make that call. ``environ`` is laid over the worker's clean environment;
-    ``routes`` is the router's table (:meth:`harness.network.routing.Router.table`)."""
+    ``routes`` is the router's table (:meth:`harness.network.routing.Router.table`);
+    ``earlier`` are the (provider, base_url) the same process asks the factory for first, in
+    the same mode, as a long-running program that built those clients before this one."""
 
     provider: str
     base_url: str
@@ -39,13 +41,15 @@ class Job:
     call: str | None
     environ: dict[str, str] = field(default_factory=dict)
     routes: dict[str, Any] = field(default_factory=dict)
+    earlier: tuple[tuple[str, str], ...] = ()
 
     def encode(self, seq: int) -> bytes:
         return json.dumps({"op": "run", "seq": seq, "job": asdict(self)}).encode()
 
     @classmethod
     def decode(cls, data: dict[str, Any]) -> Job:
-        return cls(**data)
+        earlier = tuple((str(provider), str(url)) for provider, url in data.get("earlier", ()))
+        return cls(**{**data, "earlier": earlier})
 
 
 def write_message(fd: int, message: dict[str, Any]) -> None:
@@ -54,3 +58,10 @@ def write_message(fd: int, message: dict[str, Any]) -> None:
     while data:
         written = os.write(fd, data)
         data = data[written:]
+
+
+def ordinal(number: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ... ``11th``, ``21st``: how failures count builds."""
+    teens = 10 <= number % 100 <= 20
+    suffix = "th" if teens else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"

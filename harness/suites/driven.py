@@ -12,7 +12,7 @@ survives any renaming or regrouping of the cases themselves.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +100,7 @@ def harness_drive(
         async_client: bool = False,
         condition: Condition = DIRECT,
         environ: Mapping[str, str] | None = None,
+        earlier: Sequence[Endpoint] = (),
     ) -> Result:
         env = {**condition.environ(harness_network.proxy.url), **(environ or {})}
         driven = Driven(
@@ -109,7 +110,12 @@ def harness_drive(
         if item is not None:
             item.user_properties.append((PROPERTY, driven.to_json()))
         return harness_drive(
-            endpoint, call, async_client=async_client, condition=condition, environ=environ
+            endpoint,
+            call,
+            async_client=async_client,
+            condition=condition,
+            environ=environ,
+            earlier=earlier,
         )
 
     return recording

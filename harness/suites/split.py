@@ -77,13 +77,15 @@ def check(
 
 
 def run(drive: Drive, network: Network, scenario: Scenario) -> Result:
-    """One scenario through ``harness_drive``: its condition and its own variables."""
+    """One scenario through ``harness_drive``: its condition, its own variables and, for a
+    long-lived row, the clients its process asks for first."""
     return drive(
         scenario.endpoint,
         scenario.call,
         async_client=scenario.async_client,
         condition=scenario.condition,
         environ=scenario.own_environ(network.proxy.url),
+        earlier=scenario.earlier,
     )
 
 
