@@ -28,7 +28,7 @@ from harness.sandbox.pool import DEFAULT_IMPORT_SECONDS
 
 if TYPE_CHECKING:
     from harness.fixtures import Fixture
-    from harness.judging.client_hello import ClientHelloSource
+    from harness.judging.client_hello import ClientHelloMeasurement
     from harness.judging.drive import Result, Subject
     from harness.network.conditions import Condition
     from harness.network.observations import ObservationLog
@@ -425,15 +425,17 @@ def harness_client_hello(
     harness_sandbox: Sandbox,
     harness_fixtures: list[Fixture],
     harness_deadline: float,
-) -> ClientHelloSource | None:
+) -> ClientHelloMeasurement | None:
     """The ClientHello Codex clients are judged against (``--harness-client-hello``): the SDK
     default client's JA4, measured once per session in scenario processes when the first Codex
     case of each mode asks for it; None if not judged."""
     if not pytestconfig.stash[_CLIENT_HELLO_KEY][0]:
         return None
-    from harness.judging.client_hello import MeasuredOnFirstUse
+    from harness.judging.client_hello import ClientHelloMeasurement
 
-    return MeasuredOnFirstUse(harness_network, harness_sandbox, harness_fixtures, harness_deadline)
+    return ClientHelloMeasurement(
+        harness_network, harness_sandbox, harness_fixtures, harness_deadline
+    )
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import diagnose_factories
 import pytest
 
 from harness.fixtures import Endpoint, load_fixtures
+from harness.judging import causes
 from harness.judging.diagnose import diagnose
 from harness.judging.drive import Result, Subject
 from harness.judging.expectation import KeepaliveExpectation
@@ -149,3 +150,31 @@ def test_a_failure_message_names_the_request_and_its_headers() -> None:
         f"  request: GET api.openai.com/models with headers Host: api.openai.com, "
         f"Authorization: {REDACTED}"
     ) in message.splitlines()
+
+
+JA4 = "t13d1812h1_85036bcba153_d41ae481755e"
+
+
+@pytest.mark.parametrize(
+    ("ja4", "cause"),
+    [
+        (JA4, None),
+        ("t12d0805h1_3e1c6e3ba1c5_d41ae481755e", "JA4 t12d0805h1_3e1c6e3ba1c5_d41ae481755e, the"),
+        (None, "JA4 unreadable, the"),
+    ],
+    ids=["the same", "another", "unreadable"],
+)
+def test_a_client_hello_is_judged_only_when_its_ja4_is_the_expected_one(
+    ja4: str | None, cause: str | None
+) -> None:
+    """A ClientHello the gate could not read cannot be shown to match, so it fails too."""
+    result = served("api.openai.com", "api.openai.com", "/v1/models")
+    observation = dataclasses.replace(result.observations[0], ja4=ja4)
+    result = dataclasses.replace(result, observations=(observation,))
+    scenario = Scenario(OPENAI, False, Call.MODELS, DIRECT)
+    expect = scenario.expectation(KeepaliveExpectation(30), None)
+    found = judge(result, dataclasses.replace(expect, client_hello=JA4))
+    assert found.ok is (cause is None), found
+    if cause is not None:
+        assert found.kind == causes.CLIENT_HELLO
+        assert cause in (found.cause or "")

@@ -315,14 +315,13 @@ def test_a_codex_client_with_its_own_ssl_context_fails_every_codex_row(
     }
     assert {row.scenario for row in failed_rows(result)} == codex
     assert {row.kind for row in failed_rows(result)} == {CAUSE_CLIENT_HELLO}
-    assert result.client_hello is not None
-    baseline = result.client_hello.sync
+    measured = result.client_hello
+    assert measured is not None and set(measured) == {"sync", "async"}
     for row in failed_rows(result):
-        assert row.ja4 is not None and row.ja4 != result.client_hello.of(row.mode == "async")
-        assert f"SDK default client's {result.client_hello.of(row.mode == 'async')}" in (
-            row.cause or ""
-        )
-    assert f"JA4 {baseline}" in render(result)
+        assert row.ja4 is not None and row.ja4 != measured[row.mode]
+        assert f"SDK default client's {measured[row.mode]}" in (row.cause or "")
+    assert f"JA4 {measured['sync']}" in render(result)
+    assert result.as_json()["client_hello"] == {"judged": True, **measured}
 
 
 def test_a_declined_mode_is_skipped_with_its_reason(diagnoses: Diagnoses) -> None:

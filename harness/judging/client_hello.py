@@ -10,8 +10,7 @@ process of its own, sync and async, and the gate's JA4 of each becomes the expec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Mapping
 
 from harness.errors import HarnessError, UsageInputError
 from harness.fixtures import Endpoint, Fixture
@@ -29,28 +28,6 @@ ALLOWED = (
 )
 
 
-@dataclass(frozen=True)
-class ClientHelloBaseline:
-    """The SDK default client's JA4, sync and async."""
-
-    sync: str
-    asynchronous: str
-
-    def of(self, async_client: bool) -> str:
-        return self.asynchronous if async_client else self.sync
-
-    def describe(self) -> str:
-        if self.sync == self.asynchronous:
-            return f"Codex ClientHello judged: the SDK default client's, JA4 {self.sync}"
-        return (
-            f"Codex ClientHello judged: the SDK default client's, JA4 {self.sync} (sync), "
-            f"{self.asynchronous} (async)"
-        )
-
-    def as_json(self) -> dict[str, object]:
-        return {"judged": True, "sync": self.sync, "async": self.asynchronous}
-
-
 def judged(value: str | None, source: str) -> bool:
     """``sdk`` (the default) or ``off``; anything else is a usage error naming ``source``."""
     if value is None:
@@ -63,12 +40,6 @@ def judged(value: str | None, source: str) -> bool:
 
 def codex_endpoint(fixtures: list[Fixture]) -> Endpoint | None:
     return next((e for f in fixtures for e in f.endpoints if e.codex), None)
-
-
-class ClientHelloSource(Protocol):
-    """Where a Codex scenario's expected ClientHello comes from."""
-
-    def of(self, async_client: bool) -> str: ...
 
 
 def _measure_one(
@@ -95,36 +66,52 @@ def _measure_one(
     return fingerprints[0]
 
 
-def measure(
-    network: Network, sandbox: Sandbox, fixtures: list[Fixture], deadline: float
-) -> ClientHelloBaseline | None:
-    """The SDK default client's JA4 at the Codex origin, sync and async; None when no origin
-    file lists a Codex endpoint (nothing is judged against it then)."""
-    endpoint = codex_endpoint(fixtures)
-    if endpoint is None:
-        return None
-    sync, asynchronous = (
-        _measure_one(network, sandbox, endpoint, mode, deadline) for mode in (False, True)
-    )
-    return ClientHelloBaseline(sync, asynchronous)
-
-
-class MeasuredOnFirstUse:
-    """The same measurement, made when a Codex case first asks for its mode's ClientHello: a
-    session that selects no Codex case never pays for it, and none is timed into another case."""
+class ClientHelloMeasurement:
+    """The SDK default client's JA4 at the Codex origin, measured in a scenario process when a
+    Codex case first asks for its mode's: a run that selects no Codex case never pays for it,
+    and none is timed into another case. A measurement that failed is kept and raised again for
+    every later case, not retried."""
 
     def __init__(
         self, network: Network, sandbox: Sandbox, fixtures: list[Fixture], deadline: float
     ) -> None:
         self._network, self._sandbox, self._deadline = network, sandbox, deadline
         self._endpoint = codex_endpoint(fixtures)
-        self._found: dict[bool, str] = {}
+        self._found: dict[bool, str | HarnessError] = {}
 
     def of(self, async_client: bool) -> str:
         if async_client not in self._found:
-            if self._endpoint is None:
-                raise HarnessError("no origin file lists a Codex endpoint to measure against")
-            self._found[async_client] = _measure_one(
-                self._network, self._sandbox, self._endpoint, async_client, self._deadline
-            )
-        return self._found[async_client]
+            try:
+                if self._endpoint is None:
+                    raise HarnessError("no origin file lists a Codex endpoint to measure against")
+                self._found[async_client] = _measure_one(
+                    self._network, self._sandbox, self._endpoint, async_client, self._deadline
+                )
+            except HarnessError as exc:
+                self._found[async_client] = exc
+        found = self._found[async_client]
+        if isinstance(found, HarnessError):
+            raise found
+        return found
+
+    def measured(self) -> dict[str, str]:
+        """``{"sync": JA4, "async": JA4}`` for the modes measured so far."""
+        return {
+            "async" if async_client else "sync": found
+            for async_client, found in sorted(self._found.items())
+            if isinstance(found, str)
+        }
+
+
+def describe(measured: Mapping[str, str] | None) -> str:
+    """How a report says what Codex ClientHellos were judged against (None: not judged)."""
+    if measured is None:
+        return "Codex ClientHello not judged"
+    if not measured:
+        return "Codex ClientHello judged (no Codex case ran)"
+    shown = set(measured.values())
+    if len(shown) == 1:
+        return f"Codex ClientHello judged: the SDK default client's, JA4 {shown.pop()}"
+    return "Codex ClientHello judged: the SDK default client's, JA4 " + ", ".join(
+        f"{value} ({mode})" for mode, value in measured.items()
+    )

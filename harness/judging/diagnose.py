@@ -12,14 +12,14 @@ import tempfile
 import time
 import unittest
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.fixtures import Fixture
 from harness.interrupts import checkpoint
-from harness.judging.client_hello import ClientHelloBaseline, measure
+from harness.judging.client_hello import ClientHelloMeasurement, describe
 from harness.judging.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
 from harness.judging.drive import PROTECTION, Result, Subject, drive
 from harness.judging.expectation import KeepaliveExpectation
@@ -61,8 +61,8 @@ class Diagnosis:
     keepalive_source: str = "default"
     #: How the scenarios ran and what kept them off the network.
     isolation: str = ""
-    #: The ClientHello Codex clients were judged against (None: not judged).
-    client_hello: ClientHelloBaseline | None = None
+    #: The JA4 Codex clients were judged against, by mode (None: not judged).
+    client_hello: Mapping[str, str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -88,9 +88,7 @@ class Diagnosis:
             "skipped": sum(row.skipped for row in self.rows),
             "isolation": self.isolation,
             "protection": PROTECTION,
-            "client_hello": (
-                self.client_hello.as_json() if self.client_hello else {"judged": False}
-            ),
+            "client_hello": {"judged": self.client_hello is not None, **(self.client_hello or {})},
             "rows": [row.__dict__ for row in self.rows],
         }
 
@@ -146,7 +144,8 @@ def diagnose(
     scenario gets ``deadline`` seconds; a breach fails that row and the run goes on. Each
     scenario runs in a process of its own, so ``reverse`` (the matrix in reverse order) gives the
     same rows. With ``client_hello``, Codex clients must present the SDK default client's
-    ClientHello, measured first (:mod:`harness.judging.client_hello`).
+    ClientHello, measured at the first Codex row of each mode
+    (:mod:`harness.judging.client_hello`).
     """
     started = time.perf_counter()
     keepalive = keepalive if keepalive is not None else KeepaliveExpectation()
@@ -158,13 +157,17 @@ def diagnose(
         Network(fixtures, Authority(Path(scratch))) as network,
     ):
         proxy_url = network.proxy.url
-        baseline = measure(network, subject.sandbox, fixtures, deadline) if client_hello else None
+        measurement = (
+            ClientHelloMeasurement(network, subject.sandbox, fixtures, deadline)
+            if client_hello
+            else None
+        )
         matrix = scenarios(fixtures, conditions)
         for scenario in reversed(matrix) if reverse else matrix:
             checkpoint()  # stop between scenarios once SIGINT/SIGTERM arrived
             if select is not None and not select(scenario):
                 continue
-            expect = scenario.expectation(keepalive, replies[scenario.endpoint.origin], baseline)
+            expect = scenario.expectation(keepalive, replies[scenario.endpoint.origin], measurement)
             try:
                 result = drive(
                     network,
@@ -203,7 +206,7 @@ def diagnose(
         keepalive,
         keepalive_source,
         subject.describe(),
-        baseline,
+        None if measurement is None else measurement.measured(),
     )
 
 
@@ -236,10 +239,9 @@ def render(diagnosis: Diagnosis) -> str:
     lines.append("")
     if diagnosis.isolation:
         lines.append(f"{diagnosis.isolation}; {PROTECTION}")
-    hello = diagnosis.client_hello
     lines.append(
         f"{diagnosis.factory}: {counts} in {diagnosis.seconds:.1f} s; {diagnosis.expectation()}; "
-        f"{hello.describe() if hello else 'Codex ClientHello not judged'}"
+        f"{describe(diagnosis.client_hello)}"
     )
     for cause, count in diagnosis.causes().items():
         lines.append(f"  {count} x {cause}")

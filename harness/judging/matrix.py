@@ -32,7 +32,7 @@ from harness.network.conditions import DIRECT, Condition
 from harness.sandbox.calls import Call
 
 if TYPE_CHECKING:
-    from harness.judging.client_hello import ClientHelloSource
+    from harness.judging.client_hello import ClientHelloMeasurement
 
 #: Variable spellings by scheme, beyond the ``HTTPS_PROXY`` the https-proxy condition sets.
 PROXY_SPELLINGS = {
@@ -107,7 +107,7 @@ class Scenario:
         self,
         keepalive: KeepaliveExpectation,
         reply: tuple[int, Any] | None,
-        client_hello: ClientHelloSource | None = None,
+        client_hello: ClientHelloMeasurement | None = None,
     ) -> Expectation:
         """Everything this scenario must show (see :class:`~harness.judging.verdicts.Expectation`):
         the reply its call earns (``reply``, the origin file's recorded one, for the report's

@@ -105,6 +105,23 @@ def failed(kind: str, detail: str, problem: str | None = None) -> Verdict:
     return Verdict(False, (problem or detail,), f"{kind}: {detail}", kind)
 
 
+def _client_hello_problems(result: Result, expected: str) -> list[str]:
+    """Each TLS connection's ClientHello must have the expected JA4; one the gate could not read
+    (split across records, cut short) cannot be shown to, so it fails too."""
+    problems = []
+    for observation in result.observations:
+        if not observation.tls:
+            continue
+        if observation.ja4 is None:
+            problems.append("the origin could not read the client's ClientHello to fingerprint it")
+        elif observation.ja4 != expected:
+            problems.append(
+                f"the origin saw a ClientHello with JA4 {observation.ja4}; the SDK's default "
+                f"client presents {expected}"
+            )
+    return list(dict.fromkeys(problems))
+
+
 def _keepalive_problem(state: KeepaliveState, idle: int) -> str | None:
     if not state.armed:
         return f"the origin saw TCP keepalive off on the client's socket; expected idle {idle}s"
@@ -192,12 +209,7 @@ def judge(result: Result, expect: Expectation) -> Verdict:
     # socket_options to proxy tunnels (pinned in tests/test_findings.py), so keepalive is judged
     # on direct connections only.
     if expect.client_hello is not None:
-        for fingerprint in sorted({o.ja4 for o in result.observations if o.ja4} - {None}):
-            if fingerprint != expect.client_hello:
-                problems.append(
-                    f"the origin saw a ClientHello with JA4 {fingerprint}; the SDK's default "
-                    f"client presents {expect.client_hello}"
-                )
+        problems += _client_hello_problems(result, expect.client_hello)
     wrong_keepalive: list[KeepaliveState] = []
     if not expect.codex and expect.keepalive_idle is not None and not expect.via_proxy:
         for observation in direct:
@@ -257,12 +269,12 @@ def _cause(
             f"the client armed TCP keepalive on its connection to {result.endpoint.origin}, "
             "which resets such handshakes",
         )
-    fingerprints = {o.ja4 for o in result.observations if o.ja4}
-    if expect.client_hello is not None and fingerprints - {expect.client_hello}:
+    if expect.client_hello is not None and _client_hello_problems(result, expect.client_hello):
+        seen = sorted({o.ja4 or "unreadable" for o in result.observations if o.tls})
         return (
             CAUSE_CLIENT_HELLO,
-            f"the Codex client's ClientHello has JA4 {', '.join(sorted(fingerprints))}, the "
-            f"SDK default client's {expect.client_hello} (its own SSL context or transport?)",
+            f"the Codex client's ClientHello has JA4 {', '.join(seen)}, the SDK default "
+            f"client's {expect.client_hello} (its own SSL context or transport?)",
         )
     if not expect.via_proxy and result.tunnels:
         return (

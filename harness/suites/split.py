@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given
 
 from harness.fixtures import Endpoint, Fixture
-from harness.judging.client_hello import ClientHelloSource
+from harness.judging.client_hello import ClientHelloMeasurement
 from harness.judging.drive import Result
 from harness.judging.expectation import KeepaliveExpectation
 from harness.judging.matrix import (
@@ -64,7 +64,7 @@ def check(
     scenario: Scenario,
     result: Result,
     keepalive: KeepaliveExpectation,
-    client_hello: ClientHelloSource | None,
+    client_hello: ClientHelloMeasurement | None,
 ) -> None:
     """Fail with the verdict's explanation unless the scenario looked as it should: those few
     lines alone (what was asked, what arrived, the likely cause), with no traceback of the
@@ -95,7 +95,7 @@ def test_scenario(
     harness_fixtures: list[Fixture],
     harness_scenario: Scenario,
     harness_keepalive_expectation: KeepaliveExpectation,
-    harness_client_hello: ClientHelloSource | None,
+    harness_client_hello: ClientHelloMeasurement | None,
 ) -> None:
     result = run(harness_drive, harness_network, harness_scenario)
     check(
@@ -124,7 +124,7 @@ def test_codex_spellings_reach_backend(
     harness_fixtures: list[Fixture],
     harness_async_client: bool,
     harness_keepalive_expectation: KeepaliveExpectation,
-    harness_client_hello: ClientHelloSource | None,
+    harness_client_hello: ClientHelloMeasurement | None,
     provider: str,
     base_url: str,
 ) -> None:
