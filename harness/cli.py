@@ -237,13 +237,18 @@ def phase_deadline(given: str | None) -> float:
 
 def _check_writable(path: str | None) -> None:
     """Refuse an ``--output`` the run could not write, before the run: a directory, a path
-    below a file, or a place this process may not create files in (tried with a temporary
-    file in the nearest directory that exists, removed at once)."""
+    below a file, an existing file this process may not write, or a new one in a place it may
+    not create files in (tried with a temporary file in the nearest directory that exists,
+    removed at once)."""
     if not path:
         return
     target = Path(path)
     if target.is_dir():
         raise UsageInputError(f"--output {path}: is a directory")
+    if target.exists():
+        if not os.access(target, os.W_OK):
+            raise UsageInputError(f"--output {path}: cannot write: permission denied")
+        return
     existing = target.parent
     while not existing.exists():
         existing = existing.parent
@@ -252,9 +257,6 @@ def _check_writable(path: str | None) -> None:
     try:
         with tempfile.TemporaryFile(dir=existing):
             pass
-        if target.exists():
-            with target.open("a"):
-                pass
     except OSError as exc:
         raise UsageInputError(f"--output {path}: cannot write: {exc.strerror or exc}") from None
 

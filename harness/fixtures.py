@@ -162,12 +162,13 @@ HOST_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 def hostname_problem(host: str) -> str | None:
     """Why ``host`` cannot be a routed name (``None`` if it can): a DNS name of RFC 1123
-    labels, or an IP address literal."""
+    labels (one trailing dot allowed, as in a fully qualified name), or an IP address literal."""
     try:
         ipaddress.ip_address(host)
         return None
     except ValueError:
         pass
+    host = host.removesuffix(".")
     if len(host) > 253:
         return "longer than 253 characters"
     for label in host.split("."):
@@ -382,27 +383,31 @@ def data_directory(directory: Path, what: str) -> Path:
 
 
 def load_fixtures(directory: Path = FIXTURE_DIR) -> list[Fixture]:
-    """Every ``*.json`` fixture in ``directory``, validated. Names must be unique, no host may be
-    served by two origins (the router could reach only one), and some origin must list an
-    endpoint, or there is nothing to judge."""
+    """Every ``*.json`` fixture in ``directory``, validated. Names must be unique, no host and
+    port may be served by two origins (the router could reach only one), and some origin must
+    list an endpoint, or there is nothing to judge."""
     paths = sorted(data_directory(directory, "origin files").glob("*.json"))
     fixtures = [load_fixture(path) for path in paths]
     if not fixtures:
         raise FixtureError(f"{directory}: no origin files (*.json)")
     names: dict[str, Path] = {}
-    hosts: dict[str, Path] = {}
+    served: dict[tuple[str, int], Path] = {}
     for fixture in fixtures:
         if fixture.name in names:
             raise FixtureError(
                 f"{fixture.path}: name: {fixture.name!r} is also used by {names[fixture.name]}"
             )
         names[fixture.name] = fixture.path
+        if len(set(fixture.hosts)) < len(fixture.hosts):
+            twice = sorted({h for h in fixture.hosts if fixture.hosts.count(h) > 1})
+            raise FixtureError(f"{fixture.path}: origin.hosts: {twice[0]!r} is listed twice")
         for host in fixture.hosts:
-            if host in hosts:
+            if (host, fixture.port) in served:
                 raise FixtureError(
-                    f"{fixture.path}: origin.hosts: {host!r} is also served by {hosts[host]}"
+                    f"{fixture.path}: origin.hosts: {host!r} on port {fixture.port} is also "
+                    f"served by {served[host, fixture.port]}"
                 )
-            hosts[host] = fixture.path
+            served[host, fixture.port] = fixture.path
     if not any(fixture.endpoints for fixture in fixtures):
         raise FixtureError(f"{directory}: no origin file lists an endpoint: nothing to judge")
     return fixtures

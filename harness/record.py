@@ -14,6 +14,7 @@ proxy served → ``reset when direct``.
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import os
 import platform
 import re
@@ -107,7 +108,12 @@ def checked_proxy(proxy: str, url: SplitResult) -> str:
             f"record: variant 'proxy' needs a proxy URL: --proxy, {url.scheme.upper()}_PROXY or "
             f"ALL_PROXY (the variables for {url.scheme}:// URLs), unless NO_PROXY exempts the host"
         )
-    _split(proxy, f"proxy {redact_text(proxy)!r}", PROXY_SCHEMES)
+    parts = _split(proxy, f"proxy {redact_text(proxy)!r}", PROXY_SCHEMES)
+    if parts.scheme.lower().startswith("socks") and importlib.util.find_spec("socksio") is None:
+        raise UsageInputError(
+            f"record: proxy {redact_text(proxy)!r}: httpx needs the socksio package for SOCKS "
+            "proxies: pip install 'httpx[socks]'"
+        )
     return proxy
 
 

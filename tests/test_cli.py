@@ -142,8 +142,9 @@ def factory(provider, base_url, api_key, *, async_client=False):
 
 
 def test_diagnose_factory_that_raises(tmp_path: Path, run_cli: RunCli) -> None:
-    """A factory that raises for one provider: that row fails, the table and the --output file
-    are still written, exit 1, no traceback."""
+    """A factory that raises for one provider: its rows fail, and so do the long-lived rows, whose
+    process builds that provider's client first and names that build; the table and the --output
+    file are still written, exit 1, no traceback."""
     (tmp_path / "raising_factory.py").write_text(textwrap.dedent(RAISING_FACTORY))
     output = tmp_path / "out" / "diagnose.json"
     done = run_cli(
@@ -157,12 +158,18 @@ def test_diagnose_factory_that_raises(tmp_path: Path, run_cli: RunCli) -> None:
     assert "Traceback" not in done.stderr and not done.stderr.strip(), done.stderr
     cause = "factory raised: ValueError('no client for openrouter')"
     failed = [line for line in done.stdout.splitlines() if "FAIL" in line]
-    assert failed and all(line.startswith("openrouter@") for line in failed)
-    assert all(line.endswith(f"FAIL: {cause}") for line in failed)
+    own = [line for line in failed if line.startswith("openrouter@")]
+    long_lived = [line for line in failed if not line.startswith("openrouter@")]
+    assert own and all(line.endswith(f"FAIL: {cause}") for line in own)
+    built_first = f"{cause} (building the client for openrouter@https://openrouter.ai/api/v1, the "
+    assert len(long_lived) == 4
+    assert all(" long-lived " in line and f"FAIL: {built_first}" in line for line in long_lived)
     assert f"  {len(failed)} x factory raised" in done.stdout.splitlines()
     report = json.loads(output.read_text())
     assert report["causes"] == {"factory raised": len(failed)}
-    assert {row["cause"] for row in report["rows"] if not row["ok"]} == {cause}
+    causes = [row["cause"] for row in report["rows"] if not row["ok"]]
+    assert causes.count(cause) == len(own)
+    assert sum(c.startswith(built_first) for c in causes) == len(long_lived)
 
 
 def test_diagnose_reference_exit_0_with_json_and_the_expectation_in_force(

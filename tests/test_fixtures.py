@@ -109,6 +109,18 @@ def test_duplicate_names_are_rejected(tmp_path: Path) -> None:
         load_fixtures(tmp_path)
 
 
+def test_one_host_on_two_ports_is_two_origins(tmp_path: Path) -> None:
+    """The router tells them apart by port, so two origin files may share a host name."""
+    for name, port in (("a", 443), ("b", 8443)):
+        data = _good()
+        data["name"], data["origin"]["port"] = f"api-{name}", port
+        data["endpoints"] = [
+            dict(data["endpoints"][0], base_url=f"https://api.openai.com:{port}/v1")
+        ]
+        (tmp_path / f"{name}.json").write_text(json.dumps(data))
+    assert [f.port for f in load_fixtures(tmp_path)] == [443, 8443]
+
+
 def test_malformed_fixture_stops_the_pytest_run(pytester: pytest.Pytester) -> None:
     broken = pytester.mkdir("fx")
     (broken / "x.json").write_text(json.dumps(dict(_good(), schema=2)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import socket
 from pathlib import Path
@@ -221,6 +222,20 @@ def test_record_refuses_bad_options_before_any_request(
         record(URL, options.pop("variants"), **options)
     assert str(caught.value).startswith(f"record: {message}")
     assert harness_network.log.of("chatgpt-codex", mark) == []
+
+
+@pytest.mark.skipif(importlib.util.find_spec("socksio") is not None, reason="socksio is installed")
+def test_a_socks_proxy_without_socksio_is_refused_naming_the_package(run_cli: RunCli) -> None:
+    result = run_cli(
+        "record",
+        "https://127.0.0.1:9/",
+        *("--variant", "proxy", "--proxy", "socks5://127.0.0.1:1080", "--anonymous"),
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: record: proxy 'socks5://127.0.0.1:1080': httpx needs the socksio package for "
+        "SOCKS proxies: pip install 'httpx[socks]'"
+    ]
 
 
 def test_record_cli_names_the_variables_for_a_plain_http_url(run_cli: RunCli) -> None:

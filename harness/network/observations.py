@@ -47,8 +47,9 @@ class Observation:
 
 @dataclass(frozen=True)
 class RequestSeen:
-    """One request an origin's backend received: where the client meant it to go, and the
-    headers it sent (credentials redacted as ``record`` redacts them), in the order sent."""
+    """One request an origin's backend received: where the client meant it to go, and its
+    headers as the backend's WSGI server presents them (names title-cased, repeated headers
+    joined), credentials redacted as ``record`` redacts them."""
 
     origin: str
     method: str
