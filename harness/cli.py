@@ -278,6 +278,8 @@ def diagnose_command(args: argparse.Namespace) -> int:
         settings.resolve(settings.IMPORT_DEADLINE, args.import_deadline)
     )
     hello = settings.client_hello_judged(settings.resolve(settings.CLIENT_HELLO, args.client_hello))
+    identity = settings.resolve(settings.IDENTITY, args.identity)
+    demanded = settings.identity(identity)
     spec = settings.factory(settings.Setting(args.factory, "the factory argument"))
     assert spec is not None
     directory = _fixture_dir(args)
@@ -294,6 +296,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
             keepalive_source=source,
             deadline=deadline,
             client_hello=hello,
+            identity=(demanded, identity.source),
         )
     document = json.dumps(result.as_json(), indent=2)
     if args.output:
@@ -426,6 +429,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="'sdk': a Codex client must present the TLS ClientHello (JA4) of the SDK's default "
         "client, measured first on this machine; 'off': not judged; "
         f"default: ${settings.CLIENT_HELLO.env}, else sdk",
+    )
+    judge.add_argument(
+        settings.IDENTITY.option,
+        dest="identity",
+        metavar="CHECKS|off",
+        help="what the Codex edge's identity challenge (condition codex-edge-challenge) "
+        "demands: a comma-separated list of originator, user-agent, chatgpt-account-id, or "
+        f"'off'; default: ${settings.IDENTITY.env}, else all three",
     )
     judge.add_argument("--json", action="store_true", help="print the report as JSON")
     judge.add_argument(

@@ -24,6 +24,7 @@ from harness.judging import settings
 from harness.judging.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
 from harness.judging.expectation import DEFAULT_IDLE_SECONDS, KeepaliveExpectation
 from harness.judging.junit import CATEGORIES_PROPERTY
+from harness.network.edge import describe_demanded
 from harness.sandbox.pool import DEFAULT_IMPORT_SECONDS
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ _SUBJECT_KEY = pytest.StashKey["Subject"]()
 _SANDBOX_KEY = pytest.StashKey["Sandbox"]()
 _SIGINT_KEY = pytest.StashKey[Callable[[], None]]()
 _CLIENT_HELLO_KEY = pytest.StashKey[tuple[bool, str]]()
+_IDENTITY_KEY = pytest.StashKey[tuple[tuple[str, ...], str]]()
 _FIXTURES_KEY = pytest.StashKey["list[Fixture]"]()
 _LEAKS_KEY = pytest.StashKey[Any]()
 _DATA_ERROR_KEY = pytest.StashKey[str]()
@@ -99,6 +101,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             "sdk|off",
             "'sdk': a Codex client must present the TLS ClientHello (JA4) of the SDK's default "
             "client, measured once per run; 'off': not judged (default sdk)",
+        ),
+        settings.IDENTITY: (
+            "CHECKS|off",
+            "what the Codex edge's identity challenge (condition codex-edge-challenge) demands: "
+            "a comma-separated list of originator, user-agent, chatgpt-account-id, or 'off' "
+            "(default all three)",
         ),
     }
     for knob, (metavar, text) in knobs.items():
@@ -153,6 +161,8 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.factory(factory)
         hello = _setting(config, settings.CLIENT_HELLO)
         config.stash[_CLIENT_HELLO_KEY] = (settings.client_hello_judged(hello), hello.source)
+        identity = _setting(config, settings.IDENTITY)
+        config.stash[_IDENTITY_KEY] = (settings.identity(identity), identity.source)
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_FACTORY_KEY] = factory
@@ -200,12 +210,14 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         if hello_judged
         else "the Codex ClientHello is not judged"
     )
+    demanded, identity_source = config.stash[_IDENTITY_KEY]
     return [
         f"transport-harness: client factory {factory.value} (from {factory.source}); "
         f"{expectation.describe()} (from {source}); "
         f"deadline {config.stash[_DEADLINE_KEY]:g}s per phase",
         f"transport-harness: {_subject(config).describe()}; {drive.PROTECTION}",
-        f"transport-harness: {hello} (from {hello_source})",
+        f"transport-harness: {hello} (from {hello_source}); the Codex edge's identity "
+        f"challenge demands {describe_demanded(demanded)} (from {identity_source})",
     ]
 
 
@@ -466,7 +478,7 @@ def harness_authority(tmp_path_factory: pytest.TempPathFactory) -> Authority:
 
 @pytest.fixture(scope="session")
 def harness_network(
-    harness_fixtures: list[Fixture], harness_authority: Authority
+    harness_fixtures: list[Fixture], harness_authority: Authority, pytestconfig: pytest.Config
 ) -> Iterator[Network]:
     """Every origin from the origin files, running for the whole session."""
     from harness.network.kernel import KernelViewUnavailable, kernel_view_available
@@ -478,6 +490,7 @@ def harness_network(
         network = Network(harness_fixtures, harness_authority)
     except KernelViewUnavailable as exc:
         pytest.skip(str(exc))
+    network.identity_demanded = pytestconfig.stash[_IDENTITY_KEY][0]
     # What exists now (modules, the network, pytest's own objects) lives for the whole session:
     # keep the cyclic collector from walking it again after every few hundred scenarios. Objects
     # still free by reference count as usual; unfrozen when the network closes.

@@ -338,3 +338,15 @@ def test_checkpoints_outside_the_block_raise_nothing() -> None:
         checkpoint()
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_bad_identity_setting_is_refused_before_the_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("HARNESS_IDENTITY", raising=False)
+    assert main(["diagnose", REFERENCE, "--harness-identity", "cookie"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "error: --harness-identity: 'cookie' is not allowed; expected 'off' or a comma-separated "
+        "list of originator, user-agent, chatgpt-account-id\n"
+    )

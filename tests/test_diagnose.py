@@ -28,6 +28,7 @@ from harness.judging.verdicts import (
     CAUSE_CLIENT_HELLO,
     CAUSE_DEADLINE,
     CAUSE_FACTORY_RAISED,
+    CAUSE_IDENTITY_CHALLENGE,
     CAUSE_KEEPALIVE_IDLE,
     CAUSE_KEEPALIVE_KERNEL_DEFAULT,
     CAUSE_KEEPALIVE_OFF,
@@ -42,19 +43,32 @@ from harness.judging.verdicts import (
     kernel_default_idle,
 )
 from harness.network.conditions import DIRECT, load_conditions
+from harness.network.edge import CHECKS
 from harness.network.kernel import KeepaliveState
-from harness.network.observations import Observation
+from harness.network.observations import Observation, RequestSeen
 from harness.network.proxy import Tunnel
 from harness.sandbox.calls import Call
 from harness.sandbox.contract import ClientFactory, FactoryError
 from harness.sandbox.outcomes import Outcome
 from harness.sandbox.pool import Sandbox
 from harness.suites.runner import SPLIT_SUITE_MODULE
-from harness.targets import noproxyblind, ownssl, proxyless, reference, regressed, schemeblind
+from harness.targets import (
+    noidentity,
+    noproxyblind,
+    ownssl,
+    proxyless,
+    reference,
+    regressed,
+    schemeblind,
+)
 
 CAUSE_FACTORY_RETURNED = causes.FACTORY_RETURNED
 #: A factory (``MODULE:ATTR`` or a module-level function) as a Subject of the session's sandbox.
 MakeSubject = Callable[[str | ClientFactory], Subject]
+
+
+#: The condition of the Codex edge's identity challenge.
+CHALLENGE = "codex-edge-challenge"
 
 
 def _labelled(*labels: str) -> Callable[[Scenario], bool]:
@@ -113,6 +127,7 @@ RUNS: dict[str, tuple[ClientFactory, tuple[str, ...] | None, KeepaliveExpectatio
     "wrong-type": (bad.wrong_type, (DIRECT.name,), KeepaliveExpectation()),
     "sync-only": (bad.sync_only, (DIRECT.name,), KeepaliveExpectation()),
     "own-ssl": (ownssl.factory, (DIRECT.name, "https-proxy"), KeepaliveExpectation()),
+    "no-identity": (noidentity.factory, (DIRECT.name, CHALLENGE), KeepaliveExpectation()),
 }
 
 
@@ -158,7 +173,7 @@ def test_clean(diagnoses: Diagnoses, name: str) -> None:
 
 def test_reference_runs_every_condition(diagnoses: Diagnoses) -> None:
     conditions = {row.condition for row in diagnoses["reference"].rows}
-    assert conditions == {"direct", "https-proxy", "proxy-only"}
+    assert conditions == {"direct", "https-proxy", "proxy-only", CHALLENGE}
 
 
 @pytest.mark.parametrize(
@@ -322,6 +337,26 @@ def test_a_codex_client_with_its_own_ssl_context_fails_every_codex_row(
         assert f"SDK default client's {measured[row.mode]}" in (row.cause or "")
     assert f"JA4 {measured['sync']}" in render(result)
     assert result.as_json()["client_hello"] == {"judged": True, **measured}
+
+
+def test_a_codex_client_without_the_identity_headers_fails_the_challenged_rows(
+    diagnoses: Diagnoses,
+) -> None:
+    """The same client passes the direct Codex rows and fails exactly the rows under the edge's
+    identity challenge, each naming what the edge missed and showing the page it got."""
+    result = diagnoses["no-identity"]
+    challenged = {row.scenario for row in result.rows if row.setting == CHALLENGE}
+    assert len(challenged) == 2 * sum(e.codex for f in load_fixtures() for e in f.endpoints)
+    assert {row.scenario for row in failed_rows(result)} == challenged
+    for row in failed_rows(result):
+        assert row.kind == CAUSE_IDENTITY_CHALLENGE
+        assert (row.cause or "").startswith("identity challenge: no originator header (")
+        assert row.identity_challenge == "no originator header"
+        assert row.outcome.startswith("403 ") and "-> identity challenge" in row.observed
+    assert all(row.identity_challenge is None for row in result.rows if row.ok)
+    report = result.as_json()
+    assert report["identity"] == {"demanded": list(CHECKS), "source": "default"}
+    assert report["causes"] == {CAUSE_IDENTITY_CHALLENGE: len(challenged)}
 
 
 def test_a_declined_mode_is_skipped_with_its_reason(diagnoses: Diagnoses) -> None:
@@ -640,3 +675,34 @@ def test_readme_counts_follow_the_matrix() -> None:
     assert f"(`harness.targets.ownssl`) {count('codex')}," in text
     assert f"fifth call {count(label='long-lived')}," in text
     assert f"API key alone {count('codex', label='long-lived')}," in text
+    challenged = count("condition:codex-edge-challenge")
+    assert f"`harness.targets.auxidentity:auxiliary`) {challenged}," in text
+
+
+def test_a_challenged_request_is_the_identity_challenge_naming_what_it_missed() -> None:
+    """The origin's record of why its edge challenged the request is the verdict's cause; the
+    same request served is not."""
+    challenged = RequestSeen(
+        "chatgpt-codex",
+        "POST",
+        "chatgpt.com",
+        "/backend-api/codex/responses",
+        (),
+        "no originator header",
+    )
+    page = Outcome(status=403, body="<!DOCTYPE html>")
+    scenario = replace(
+        result(page, seen(False, endpoint=CODEX), endpoint=CODEX), requests=(challenged,)
+    )
+    verdict = judge(scenario, expecting(scenario, EXPECT_30))
+    assert (verdict.ok, verdict.kind) == (False, CAUSE_IDENTITY_CHALLENGE)
+    assert verdict.cause is not None
+    assert verdict.cause.startswith("identity challenge: no originator header (")
+    assert "identity challenge (no originator header)" in verdict.explain(scenario)
+    served = replace(challenged, challenged=None)
+    reply = Outcome(status=400, body={"detail": "Input must be a list"})
+    fine = replace(result(reply, seen(False, endpoint=CODEX), endpoint=CODEX), requests=(served,))
+    expect = replace(
+        expecting(fine, EXPECT_30), status=400, body={"detail": "Input must be a list"}
+    )
+    assert judge(fine, expect).ok

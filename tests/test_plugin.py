@@ -201,3 +201,30 @@ def test_a_failed_case_says_what_went_wrong_in_a_few_lines(pytester: pytest.Pyte
     assert causes and causes[0].startswith("likely cause: keepalive-sensitive origin")
     assert len(report) <= 8, "\n".join(report)
     assert not any("Fixture(" in line or "Traceback" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    "source, named",
+    [
+        ("option", "--harness-identity"),
+        ("ini", "ini harness_identity"),
+        ("env", "env HARNESS_IDENTITY"),
+    ],
+)
+def test_bad_identity_setting_is_one_usage_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, source: str, named: str
+) -> None:
+    pytester.makepyfile(test_plain=PLAIN_TEST)
+    args = ["-p", "no:cacheprovider"]
+    if source == "option":
+        args.append("--harness-identity=originator,cookie")
+    elif source == "ini":
+        pytester.makeini("[pytest]\nharness_identity = originator,cookie\n")
+    else:
+        monkeypatch.setenv("HARNESS_IDENTITY", "originator,cookie")
+    result = pytester.runpytest_inprocess(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [f"*{named}: 'originator,cookie' is not allowed; expected 'off' or a comma-separated*"]
+    )
+    result.stdout.no_fnmatch_line("*passed*")

@@ -55,14 +55,19 @@ def run_suite(
 
 
 #: The right split with no TCP keepalive anywhere (the SDK's default clients, as Hermes 0.18.1+
-#: builds them): fails only the keepalive checks, so it passes once keepalive is not judged.
+#: builds them, with the Codex identity headers): fails only the keepalive checks, so it passes
+#: once keepalive is not judged.
 NO_KEEPALIVE_FACTORY = """
 import openai
+
+from harness.targets.reference import codex_identity_headers, is_codex_backend
 
 
 def factory(provider, base_url, api_key, *, async_client=False):
     client = openai.AsyncOpenAI if async_client else openai.OpenAI
-    return client(api_key=api_key, base_url=base_url)
+    codex = is_codex_backend(provider, base_url)
+    headers = codex_identity_headers(api_key) if codex else None
+    return client(api_key=api_key, base_url=base_url, default_headers=headers)
 """
 
 
@@ -150,6 +155,11 @@ def codex(case: Case) -> bool:
     return "codex" in case.categories
 
 
+def challenged(case: Case) -> bool:
+    """The cases the Codex edge's identity challenge stands in front of."""
+    return "condition:codex-edge-challenge" in case.categories
+
+
 def every_case(case: Case) -> bool:
     """Every case reaches an origin, so a client on the wrong path fails them all."""
     return True
@@ -181,6 +191,9 @@ KNOWN_BAD: dict[str, tuple[str, tuple[str, ...], Callable[[Case], bool]]] = {
     # state that only a process calling the factory more than once can show
     "fifth_call": ("harness.targets.fifthcall:factory", (), long_lived),
     "key_cached": ("harness.targets.keycached:factory", (), long_lived_codex),
+    # a Codex client without the identity headers, on its only path or on the auxiliary one
+    "no_identity": ("harness.targets.noidentity:factory", (), challenged),
+    "aux_identity": ("harness.targets.auxidentity:auxiliary", (), challenged),
 }
 
 
@@ -191,6 +204,11 @@ RIGHT = {
     "cached": ("harness.targets.cached:factory", ()),
     "self_alarm": ("selfalarm:factory", ()),
     "own_ssl_not_judged": ("harness.targets.ownssl:factory", ("--harness-client-hello", "off")),
+    "aux_identity_main": ("harness.targets.auxidentity:factory", ()),
+    "no_identity_not_demanded": (
+        "harness.targets.noidentity:factory",
+        ("--harness-identity", "off"),
+    ),
 }
 #: The fresh processes: each judges the factories of one option set; ``reversed`` runs its
 #: cases in the opposite order.
@@ -200,6 +218,8 @@ RUNS = {
     "keepalive-off": ("no_keepalive_not_judged", "regressed_keepalive_off"),
     "judged-3": ("self_alarm", "exiting", "wrong_path", "own_ssl"),
     "client-hello-off": ("own_ssl_not_judged",),
+    "identity": ("no_identity", "aux_identity", "aux_identity_main"),
+    "identity-off": ("no_identity_not_demanded",),
     "reversed": ("cached", "shared"),
 }
 

@@ -20,6 +20,7 @@ WRONG_HOST = "wrong host"
 WRONG_PATH = "wrong path"
 TLS_TRUST = "TLS trust"
 CLIENT_HELLO = "client hello differs"
+IDENTITY_CHALLENGE = "identity challenge"
 FACTORY_RAISED = "factory raised"
 FACTORY_RETURNED = "factory returned no client"
 FACTORY_ENDED = "process ended"
@@ -40,6 +41,7 @@ SUMMARIES = {
     WRONG_PATH: "a request path outside the endpoint's base path",
     TLS_TRUST: "the client does not trust the session CA (SSL_CERT_FILE)",
     CLIENT_HELLO: "a Codex client's TLS ClientHello (JA4) is not the SDK default client's",
+    IDENTITY_CHALLENGE: "the Codex edge challenged a request without the identity headers",
     FACTORY_RAISED: "the factory raised building this client",
     FACTORY_RETURNED: "the factory returned something other than an OpenAI client",
     FACTORY_ENDED: "the scenario's process ended (exit, signal, crash) before it reported",

@@ -26,6 +26,7 @@ from harness.judging.expectation import KeepaliveExpectation
 from harness.judging.matrix import Scenario, replies_by_origin, scenarios
 from harness.judging.verdicts import CAUSE_OTHER, Verdict, judge
 from harness.network.conditions import Condition, load_conditions
+from harness.network.edge import CHECKS, describe_demanded
 from harness.network.origins import Network
 from harness.network.pki import Authority
 
@@ -50,6 +51,8 @@ class Row:
     request_headers: tuple[tuple[str, str], ...] = ()
     #: The JA4 fingerprint of the first ClientHello the origin received.
     ja4: str | None = None
+    #: Why the Codex edge challenged the first request (None: it did not).
+    identity_challenge: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class Diagnosis:
     isolation: str = ""
     #: The JA4 Codex clients were judged against, by mode (None: not judged).
     client_hello: Mapping[str, str] | None = None
+    #: The checks the Codex edge's identity challenge made, and where that came from.
+    identity: tuple[tuple[str, ...], str] = (CHECKS, "default")
 
     @property
     def ok(self) -> bool:
@@ -89,6 +94,7 @@ class Diagnosis:
             "isolation": self.isolation,
             "protection": PROTECTION,
             "client_hello": {"judged": self.client_hello is not None, **(self.client_hello or {})},
+            "identity": {"demanded": list(self.identity[0]), "source": self.identity[1]},
             "rows": [row.__dict__ for row in self.rows],
         }
 
@@ -101,7 +107,10 @@ def _observed(result: Result) -> str:
         fingerprint = f", ja4 {observation.ja4}" if observation.ja4 else ""
         parts.append(f"origin: {route}, {armed}, {observation.action}{fingerprint}")
     parts += [f"proxy: {t.method} {t.host} -> {t.status}" for t in result.tunnels]
-    parts += [f"request: {r.method} {r.host}{r.path}" for r in result.requests[:1]]
+    parts += [
+        f"request: {r.method} {r.host}{r.path}" + (" -> identity challenge" if r.challenged else "")
+        for r in result.requests[:1]
+    ]
     return "; ".join(parts) or "nothing reached the origin"
 
 
@@ -135,6 +144,7 @@ def diagnose(
     select: Callable[[Scenario], bool] | None = None,
     reverse: bool = False,
     client_hello: bool = True,
+    identity: tuple[tuple[str, ...], str] = (CHECKS, "default"),
 ) -> Diagnosis:
     """Drive ``subject`` through every scenario of the matrix (:mod:`harness.judging.matrix`,
     the same cases the split suite runs) or those ``select`` keeps, one row each.
@@ -145,7 +155,8 @@ def diagnose(
     scenario runs in a process of its own, so ``reverse`` (the matrix in reverse order) gives the
     same rows. With ``client_hello``, Codex clients must present the SDK default client's
     ClientHello, measured at the first Codex row of each mode
-    (:mod:`harness.judging.client_hello`).
+    (:mod:`harness.judging.client_hello`). ``identity`` is what the Codex edge's identity
+    challenge demands (:mod:`harness.network.edge`) and where that came from.
     """
     started = time.perf_counter()
     keepalive = keepalive if keepalive is not None else KeepaliveExpectation()
@@ -156,6 +167,7 @@ def diagnose(
         tempfile.TemporaryDirectory(prefix="harness-diagnose-") as scratch,
         Network(fixtures, Authority(Path(scratch))) as network,
     ):
+        network.identity_demanded = identity[0]
         proxy_url = network.proxy.url
         measurement = (
             ClientHelloMeasurement(network, subject.sandbox, fixtures, deadline)
@@ -195,6 +207,7 @@ def diagnose(
                     verdict,
                     request_headers=headers,
                     ja4=fingerprints[0] if fingerprints else None,
+                    identity_challenge=result.requests[0].challenged if result.requests else None,
                 )
             )
     if reverse:
@@ -207,6 +220,7 @@ def diagnose(
         keepalive_source,
         subject.describe(),
         None if measurement is None else measurement.measured(),
+        identity,
     )
 
 
@@ -241,7 +255,8 @@ def render(diagnosis: Diagnosis) -> str:
         lines.append(f"{diagnosis.isolation}; {PROTECTION}")
     lines.append(
         f"{diagnosis.factory}: {counts} in {diagnosis.seconds:.1f} s; {diagnosis.expectation()}; "
-        f"{describe(diagnosis.client_hello)}"
+        f"{describe(diagnosis.client_hello)}; the Codex edge's identity challenge demands "
+        f"{describe_demanded(diagnosis.identity[0])} (from {diagnosis.identity[1]})"
     )
     for cause, count in diagnosis.causes().items():
         lines.append(f"  {count} x {cause}")

@@ -6,7 +6,8 @@ async):
 
 - direct: no proxy variables; Codex endpoints make the report's call and a streamed one,
   the others list models and make a chat completion;
-- each network condition of the origin files (``https-proxy``, ``proxy-only``, ...);
+- each network condition of the origin files (``https-proxy``, ``proxy-only``, ...), or, for
+  an edge's identity challenge (``codex-edge-challenge``), the endpoints on its hosts;
 - each proxy variable spelling that applies to the endpoint's scheme (``https_proxy`` and
   ``ALL_PROXY`` for https; ``HTTP_PROXY``, ``http_proxy`` and ``ALL_PROXY`` for plain HTTP,
   which ``HTTPS_PROXY`` of the ``https-proxy`` condition must leave alone);
@@ -172,7 +173,7 @@ def _endpoint_scenarios(
     for call in _direct_calls(endpoint):
         yield Scenario(endpoint, async_client, call, DIRECT)
     for condition in conditions:
-        if condition.name != DIRECT.name:
+        if condition.name != DIRECT.name and condition.applies_to(endpoint):
             yield Scenario(endpoint, async_client, one_call, condition, label=condition.name)
     scheme = urlsplit(endpoint.base_url).scheme.lower()
     for variable in PROXY_SPELLINGS.get(scheme, ()):

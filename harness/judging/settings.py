@@ -50,7 +50,8 @@ IMPORT_DEADLINE = Knob(
 )
 FIXTURES = Knob("--harness-fixtures", "harness_fixtures", "HARNESS_FIXTURES")
 CLIENT_HELLO = Knob("--harness-client-hello", "harness_client_hello", "HARNESS_CLIENT_HELLO")
-KNOBS = (FACTORY, KEEPALIVE_IDLE, DEADLINE, IMPORT_DEADLINE, FIXTURES, CLIENT_HELLO)
+IDENTITY = Knob("--harness-identity", "harness_identity", "HARNESS_IDENTITY")
+KNOBS = (FACTORY, KEEPALIVE_IDLE, DEADLINE, IMPORT_DEADLINE, FIXTURES, CLIENT_HELLO, IDENTITY)
 
 
 def resolve(
@@ -102,6 +103,13 @@ def client_hello_judged(setting: Setting) -> bool:
     from harness.judging.client_hello import judged
 
     return judged(setting.value, setting.source)
+
+
+def identity(setting: Setting) -> tuple[str, ...]:
+    """The checks the Codex edge's identity challenge makes (:mod:`harness.network.edge`)."""
+    from harness.network.edge import parse_demanded
+
+    return parse_demanded(setting.value, setting.source)
 
 
 def factory(setting: Setting) -> str | None:

@@ -32,6 +32,7 @@ CAUSE_WRONG_HOST = causes.WRONG_HOST
 CAUSE_WRONG_PATH = causes.WRONG_PATH
 CAUSE_TLS_TRUST = causes.TLS_TRUST
 CAUSE_CLIENT_HELLO = causes.CLIENT_HELLO
+CAUSE_IDENTITY_CHALLENGE = causes.IDENTITY_CHALLENGE
 CAUSE_FACTORY_RAISED = causes.FACTORY_RAISED
 CAUSE_FACTORY_RETURNED = causes.FACTORY_RETURNED
 CAUSE_FACTORY_ENDED = causes.FACTORY_ENDED
@@ -92,6 +93,7 @@ class Verdict:
         ]
         lines += [
             f"  request: {r.method} {r.host}{r.path} with headers {r.header_summary()}"
+            + (f" -> identity challenge ({r.challenged})" if r.challenged else "")
             for r in result.requests[:1]
         ]
         lines += [f"  problem: {problem}" for problem in self.problems]
@@ -195,6 +197,11 @@ def judge(result: Result, expect: Expectation) -> Verdict:
     reply = _reply_problem(result, expect)
     if reply is not None:
         problems.append(reply)
+    problems += [
+        f"the Codex edge answered {r.method} {r.path} with its identity challenge: {r.challenged}"
+        for r in result.requests
+        if r.challenged
+    ]
     if not result.observations:
         problems.append("no connection reached the origin")
     if expect.via_proxy:
@@ -268,6 +275,13 @@ def _cause(
             CAUSE_KEEPALIVE_RESET,
             f"the client armed TCP keepalive on its connection to {result.endpoint.origin}, "
             "which resets such handshakes",
+        )
+    challenged = [r.challenged for r in result.requests if r.challenged]
+    if challenged:
+        return (
+            CAUSE_IDENTITY_CHALLENGE,
+            f"{challenged[0]} (the Codex edge wants the identity headers a Codex client sends, "
+            "--harness-identity)",
         )
     if expect.client_hello is not None and _client_hello_problems(result, expect.client_hello):
         seen = sorted({o.ja4 or "unreadable" for o in result.observations if o.tls})

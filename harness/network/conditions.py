@@ -1,8 +1,10 @@
 """Network conditions: what surrounds every origin at once, such as a proxy-only network.
 
 A condition names the proxy variables the client's environment gets (pointing at the harness's
-CONNECT proxy), an optional NO_PROXY value, and fault rules that every gate applies before its
-origin's own. Conditions are data files in ``fixtures/conditions/``, with provenance.
+CONNECT proxy), an optional NO_PROXY value, fault rules that every gate applies before its
+origin's own, and an edge's identity challenge (:mod:`harness.network.edge`), which applies to
+the endpoints on its hosts only. Conditions are data files in ``fixtures/conditions/``, with
+provenance.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.environ import PROXY_VARIABLES
-from harness.fixtures import FIXTURE_DIR, FixtureError, data_directory, read_data_file
+from harness.fixtures import FIXTURE_DIR, Endpoint, FixtureError, data_directory, read_data_file
+from harness.network.edge import Challenge, ChallengeError, parse_challenge
 from harness.network.faults import FaultRules, RuleError
 
 CONDITION_DIR = FIXTURE_DIR / "conditions"
@@ -27,7 +31,16 @@ class Condition:
     proxy_env: tuple[str, ...] = ()
     no_proxy: str | None = None
     faults: FaultRules = field(default_factory=FaultRules)
+    challenge: Challenge | None = None
     path: Path | None = None
+
+    def applies_to(self, endpoint: Endpoint) -> bool:
+        """Whether the condition changes anything for ``endpoint``: everything, unless it is an
+        edge's challenge, which concerns the endpoints on the edge's hosts alone."""
+        if self.challenge is None:
+            return True
+        host = (urlsplit(endpoint.base_url.strip()).hostname or "").rstrip(".").lower()
+        return host in self.challenge.hosts
 
     def environ(self, proxy_url: str) -> dict[str, str]:
         """The variables a client built under this condition sees."""
@@ -49,6 +62,7 @@ CONDITION_FILE_KEYS = (
     "proxy_env",
     "no_proxy",
     "faults",
+    "challenge",
 )
 
 
@@ -63,6 +77,10 @@ def load_condition(path: Path) -> Condition:
         faults = FaultRules.from_spec(top.get("faults", list, []))
     except RuleError as exc:
         raise FixtureError(f"{path}: {exc}") from None
+    try:
+        challenge = parse_challenge(top.data["challenge"]) if "challenge" in top.data else None
+    except ChallengeError as exc:
+        raise FixtureError(f"{path}: {exc}") from None
     return Condition(
         name=top.get("name", str),
         description=top.get("description", str, ""),
@@ -70,6 +88,7 @@ def load_condition(path: Path) -> Condition:
         proxy_env=proxy_env,
         no_proxy=top.get("no_proxy", str, None),
         faults=faults,
+        challenge=challenge,
         path=path,
     )
 

@@ -56,9 +56,12 @@ class RequestSeen:
     host: str  # the Host header as sent (or the authority of an absolute-form target)
     path: str
     headers: tuple[tuple[str, str], ...] = ()
+    #: Why the origin's edge answered with its identity challenge (None: served as usual).
+    challenged: str | None = None
 
     def summary(self) -> str:
-        return f"{self.origin}: {self.method} {self.host}{self.path}"
+        answered = f" -> identity challenge ({self.challenged})" if self.challenged else ""
+        return f"{self.origin}: {self.method} {self.host}{self.path}{answered}"
 
     def header_summary(self) -> str:
         return ", ".join(f"{name}: {value}" for name, value in self.headers) or "none"

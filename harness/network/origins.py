@@ -24,6 +24,7 @@ from harness.environ import PROXY_VARIABLES, scoped_environ
 from harness.fixtures import JSON_TYPES, Endpoint, Fixture, Reply
 from harness.network.address import Address
 from harness.network.conditions import Condition
+from harness.network.edge import CHECKS, Challenge
 from harness.network.faults import FaultRules
 from harness.network.gate import Gate, Tracked
 from harness.network.kernel import KernelView
@@ -59,14 +60,23 @@ class Backend(HTTPServer):
         self._idle_timeout = idle_timeout
         self._name = name
         self._requests = requests
+        #: The identity challenge in force and the checks it makes (set per scenario).
+        self.edge: tuple[Challenge, tuple[str, ...]] | None = None
 
     def dispatch(self, request: Request) -> Response:
-        """Record where the request was sent (Host and path) and its headers, then serve it."""
+        """Record where the request was sent (Host and path) and its headers; answer with the
+        edge's identity challenge if one is in force and refuses it, else serve it."""
+        host = request.headers.get("Host", "")
+        refusal, edge = None, self.edge
+        if edge is not None and edge[0].covers(host, request.path):
+            refusal = edge[0].refusal(dict(request.headers.items()), edge[1])
         if self._requests is not None:
-            host = request.headers.get("Host", "")
             headers = tuple(redact_header_pairs(request.headers.items()))
-            seen = RequestSeen(self._name, request.method, host, request.path, headers)
+            seen = RequestSeen(self._name, request.method, host, request.path, headers, refusal)
             self._requests.append(seen)
+        if edge is not None and refusal is not None:
+            page = edge[0]
+            return Response(page.html, status=page.status, headers=list(page.headers))
         return super().dispatch(request)
 
     def thread_target(self) -> None:
@@ -305,6 +315,8 @@ class Network:
         #: Every request the origins' backends received, in order (Host and path).
         self.requests: RecordLog[RequestSeen] = RecordLog()
         self.origins: dict[str, Origin] = {}
+        #: The checks an edge's identity challenge makes (``--harness-identity``).
+        self.identity_demanded: tuple[str, ...] = CHECKS
         self.proxy = ConnectProxy(self.router, self.kernel)
         self.proxy.start()
         try:
@@ -354,16 +366,29 @@ class Network:
 
     @contextmanager
     def under(self, condition: Condition) -> Iterator[dict[str, str]]:
-        """Put every gate under ``condition``'s rules for the block; yield the client's env."""
+        """Put every gate under ``condition``'s rules, and the origins on its edge's hosts
+        behind its identity challenge, for the block; yield the client's env."""
         overlay = condition.faults if condition.faults.rules else None
         gates = [origin.gate for origin in self.origins.values()]
+        challenge = condition.challenge
+        edged = [
+            origin.backend
+            for origin in self.origins.values()
+            if challenge is not None
+            and {host.lower() for host in origin.fixture.hosts} & set(challenge.hosts)
+        ]
         for gate in gates:
             gate.overlay = overlay
+        for backend in edged:
+            assert challenge is not None
+            backend.edge = (challenge, self.identity_demanded)
         try:
             yield condition.environ(self.proxy.url)
         finally:
             for gate in gates:
                 gate.overlay = None
+            for backend in edged:
+                backend.edge = None
 
     def close(self) -> None:
         """Close every origin at once: a backend takes up to its poll interval to stop."""

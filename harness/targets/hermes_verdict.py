@@ -11,6 +11,8 @@ name. Per scenario:
   proxy``);
 - through the proxy: it passes (the origin sees the proxy's socket; keepalive is not judged);
 - direct to the Codex backend with keepalive armed: it fails (``keepalive-sensitive origin``);
+- to the Codex backend under an identity challenge (a condition with a ``challenge``) from a
+  client without the identity headers: it fails (``identity challenge``);
 - direct to any other endpoint: it passes when keepalive is armed at the idle time the
   :class:`~harness.judging.expectation.KeepaliveExpectation` requires (or keepalive is not judged),
   else fails (``keepalive off``, or ``keepalive idle mismatch``).
@@ -24,11 +26,13 @@ from __future__ import annotations
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
 
 from harness.judging.expectation import KeepaliveExpectation
 from harness.judging.proxy_rules import expected_route
 from harness.judging.verdicts import (
+    CAUSE_IDENTITY_CHALLENGE,
     CAUSE_KEEPALIVE_IDLE,
     CAUSE_KEEPALIVE_OFF,
     CAUSE_KEEPALIVE_RESET,
@@ -36,6 +40,7 @@ from harness.judging.verdicts import (
     CAUSE_UNEXPECTED_PROXY,
     CAUSE_WRONG_PATH,
 )
+from harness.network.conditions import load_conditions
 from harness.suites.driven import Driven
 from harness.targets.hermes_paths import Construction, Kind, client_base_url, client_kind
 from harness.targets.hermes_releases import (
@@ -133,17 +138,24 @@ def _judged(
         return Prediction(FAILED, CAUSE_PROXY_BYPASS)
     if actual and not expected:
         return Prediction(FAILED, CAUSE_UNEXPECTED_PROXY)
-    if actual:
-        return Prediction(PASSED, "")
-    if scenario.codex:
-        if known.keepalive_idle is not None:
-            return Prediction(FAILED, CAUSE_KEEPALIVE_RESET)
+    if reset:
+        return Prediction(FAILED, CAUSE_KEEPALIVE_RESET)
+    challenged = scenario.codex and scenario.condition in challenging_conditions()
+    if challenged and not known.codex_identity:
+        return Prediction(FAILED, CAUSE_IDENTITY_CHALLENGE)
+    if actual or scenario.codex:
         return Prediction(PASSED, "")
     if not keepalive.judged or known.keepalive_idle == keepalive.idle_seconds:
         return Prediction(PASSED, "")
     if known.keepalive_idle is None:
         return Prediction(FAILED, CAUSE_KEEPALIVE_OFF)
     return Prediction(FAILED, CAUSE_KEEPALIVE_IDLE)
+
+
+@cache
+def challenging_conditions() -> frozenset[str]:
+    """The packaged conditions that put the Codex edge's identity challenge in front of it."""
+    return frozenset(c.name for c in load_conditions() if c.challenge is not None)
 
 
 def case_prediction(
@@ -187,16 +199,20 @@ _ENDPOINTS = (
     ("custom", "https://llm.example.test/v1", False, "non-Codex"),
     ("openrouter", "https://openrouter.ai/api/v1", False, "OpenRouter"),
 )
-_ROUTES: tuple[tuple[str, Callable[[str], dict[str, str]]], ...] = (
-    ("direct", lambda host: {}),
-    ("via proxy", lambda host: {"HTTPS_PROXY": _PROXY}),
-    ("NO_PROXY", lambda host: {"HTTPS_PROXY": _PROXY, "NO_PROXY": host}),
+_ROUTES: tuple[tuple[str, str, Callable[[str], dict[str, str]]], ...] = (
+    ("direct", "direct", lambda host: {}),
+    ("via proxy", "direct", lambda host: {"HTTPS_PROXY": _PROXY}),
+    ("NO_PROXY", "direct", lambda host: {"HTTPS_PROXY": _PROXY, "NO_PROXY": host}),
+    ("edge challenge", "codex-edge-challenge", lambda host: {}),
 )
 
 
 _ROUTE_WORDS = {
     frozenset({"direct", "via proxy", "NO_PROXY"}): "",
+    frozenset({"direct", "via proxy", "NO_PROXY", "edge challenge"}): "",
     frozenset({"direct", "NO_PROXY"}): " going direct",
+    frozenset({"direct", "NO_PROXY", "edge challenge"}): " going direct",
+    frozenset({"edge challenge"}): " under the Codex edge's identity challenge",
 }
 _BECAUSE_WORDS = {
     NOT_BUILT_WORDS: "Hermes builds no such client",
@@ -222,9 +238,11 @@ def _verdicts(version: str, path: Construction) -> dict[Key, Prediction]:
     for provider, base_url, codex, label in _endpoints(path):
         host = urlsplit(base_url).hostname or ""
         for mode in ("sync", "async"):
-            for route, environ in _ROUTES:
+            for route, condition, environ in _ROUTES:
+                if condition != "direct" and not codex:
+                    continue  # the edge's challenge concerns the Codex endpoints alone
                 scenario = Driven(
-                    provider, base_url, codex, mode == "async", "direct", environ(host)
+                    provider, base_url, codex, mode == "async", condition, environ(host)
                 )
                 table[(mode, label, route)] = predict(version, path, scenario)
     return table

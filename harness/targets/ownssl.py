@@ -29,10 +29,17 @@ def factory(
 ) -> openai.OpenAI | openai.AsyncOpenAI:
     if not reference.is_codex_backend(provider, base_url):
         return reference.factory(provider, base_url, api_key, async_client=async_client)
+    headers = reference.codex_identity_headers(api_key)
     if async_client:
         return openai.AsyncOpenAI(
-            api_key=api_key, base_url=base_url, http_client=httpx.AsyncClient(verify=_context())
+            api_key=api_key,
+            base_url=base_url,
+            default_headers=headers,
+            http_client=httpx.AsyncClient(verify=_context()),
         )
     return openai.OpenAI(
-        api_key=api_key, base_url=base_url, http_client=httpx.Client(verify=_context())
+        api_key=api_key,
+        base_url=base_url,
+        default_headers=headers,
+        http_client=httpx.Client(verify=_context()),
     )

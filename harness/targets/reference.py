@@ -3,6 +3,9 @@
 Every other endpoint keeps the keepalive client (dead connections noticed in about a minute) with
 the environment's proxy. The Codex backend is recognised by provider ``openai-codex`` or by a base
 URL on chatgpt.com (https, default port) whose path starts with the segments ``backend-api/codex``.
+Its client sends the identity headers the Codex edge admits (hermes-agent 12664): a first-party
+``originator``, a User-Agent shaped like that client's, and for a ChatGPT OAuth bearer the
+``ChatGPT-Account-ID`` its token names.
 """
 
 from __future__ import annotations
@@ -11,11 +14,25 @@ from urllib.parse import urlsplit
 
 import openai
 
+from harness.network.edge import bearer_account
 from harness.targets.keepalive import ProxyRule, env_proxy_for, keepalive_client
 
 CODEX_PROVIDER = "openai-codex"
 CODEX_HOST = "chatgpt.com"
 CODEX_PATH = ("backend-api", "codex")
+CODEX_ORIGINATOR = "codex_cli_rs"
+
+
+def codex_identity_headers(api_key: str) -> dict[str, str]:
+    """What a fixed Codex client sends: the edge challenges requests without them."""
+    headers = {
+        "originator": CODEX_ORIGINATOR,
+        "User-Agent": f"{CODEX_ORIGINATOR}/0.0.0 (transport-harness reference)",
+    }
+    account = bearer_account(f"Bearer {api_key}")
+    if account is not None:
+        headers["ChatGPT-Account-ID"] = account
+    return headers
 
 
 def is_codex_backend(provider: str, base_url: str) -> bool:
@@ -53,10 +70,19 @@ def build(
     """The fix, with the proxy rule of the keepalive path as a parameter (the known-bad proxy
     factories differ from it only there)."""
     if is_codex_backend(provider, base_url):
-        if async_client:
-            return openai.AsyncOpenAI(api_key=api_key, base_url=base_url)
-        return openai.OpenAI(api_key=api_key, base_url=base_url)
+        return codex_client(base_url, api_key, async_client=async_client)
     http_client = keepalive_client(base_url, async_client=async_client, proxy_for=proxy_for)
     if async_client:
         return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, http_client=http_client)  # type: ignore[arg-type]
     return openai.OpenAI(api_key=api_key, base_url=base_url, http_client=http_client)  # type: ignore[arg-type]
+
+
+def codex_client(
+    base_url: str, api_key: str, *, async_client: bool, identity: bool = True
+) -> openai.OpenAI | openai.AsyncOpenAI:
+    """The SDK's default client for the Codex backend, with the identity headers unless
+    ``identity`` is False (the known-bad factories that forget them)."""
+    headers = codex_identity_headers(api_key) if identity else None
+    if async_client:
+        return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, default_headers=headers)
+    return openai.OpenAI(api_key=api_key, base_url=base_url, default_headers=headers)

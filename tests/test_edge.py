@@ -1,0 +1,221 @@
+"""The Codex edge's identity challenge: what it admits, what it answers, and what it records."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness.errors import UsageInputError
+from harness.fixtures import FIXTURE_DIR, FixtureError, load_fixture, load_fixtures
+from harness.judging.matrix import scenarios
+from harness.network.conditions import CONDITION_DIR, load_condition, load_conditions
+from harness.network.edge import (
+    CHECKS,
+    ChallengeError,
+    bearer_account,
+    parse_challenge,
+    parse_demanded,
+)
+from harness.network.kernel import kernel_view_available
+from harness.network.origins import Network
+from harness.network.pki import Authority
+
+CONDITION = load_condition(CONDITION_DIR / "codex-edge-challenge.json")
+CHALLENGE = CONDITION.challenge
+assert CHALLENGE is not None
+URL = "https://chatgpt.com/backend-api/codex/responses"
+REPORT_BODY = {"model": "gpt-5.4", "input": "hello"}
+FIXED = {"originator": "codex_cli_rs", "User-Agent": "codex_cli_rs/0.0.0 (Hermes Agent)"}
+
+
+def oauth_token(account: str) -> str:
+    """A JWT shaped as ChatGPT OAuth access tokens are, naming ``account``."""
+
+    def part(value: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    claims = {"https://api.openai.com/auth": {"chatgpt_account_id": account}}
+    return f"{part({'alg': 'none'})}.{part(claims)}.signature"
+
+
+@pytest.mark.parametrize(
+    ("headers", "refusal"),
+    [
+        ({}, "no originator header"),
+        ({"User-Agent": "OpenAI/Python 2.54.0"}, "no originator header"),
+        (
+            {"originator": "hermes", "User-Agent": "codex_cli_rs/0.0.0"},
+            "originator 'hermes' is not one the edge admits",
+        ),
+        (
+            {"originator": "codex_cli_rs", "User-Agent": "OpenAI/Python 2.54.0"},
+            "User-Agent 'OpenAI/Python 2.54.0' is not a Codex client's",
+        ),
+        ({"originator": "codex_cli_rs"}, "User-Agent '' is not a Codex client's"),
+        (FIXED, None),
+        ({"Originator": "codex_vscode", "user-agent": "codex_vscode/1.2"}, None),
+        ({"originator": "Codex Desktop", "User-Agent": "Codex Desktop/0.1 (Mac)"}, None),
+        ({**FIXED, "Authorization": "Bearer sk-not-a-jwt"}, None),
+        (
+            {**FIXED, "Authorization": f"Bearer {oauth_token('acct-1')}"},
+            "no ChatGPT-Account-ID header for a ChatGPT OAuth bearer",
+        ),
+        (
+            {
+                **FIXED,
+                "Authorization": f"Bearer {oauth_token('acct-1')}",
+                "ChatGPT-Account-ID": "x",
+            },
+            "ChatGPT-Account-ID does not name the bearer's account",
+        ),
+        ({**FIXED, "Authorization": f"Bearer {oauth_token('a')}", "chatgpt-account-id": "a"}, None),
+    ],
+)
+def test_what_the_edge_admits(headers: dict[str, str], refusal: str | None) -> None:
+    assert CHALLENGE.refusal(headers, CHECKS) == refusal
+
+
+def test_only_the_demanded_checks_are_made() -> None:
+    sdk = {"User-Agent": "OpenAI/Python 2.54.0", "Authorization": f"Bearer {oauth_token('a')}"}
+    assert CHALLENGE.refusal(sdk, ()) is None
+    assert CHALLENGE.refusal(sdk, ("user-agent",)) == (
+        "User-Agent 'OpenAI/Python 2.54.0' is not a Codex client's"
+    )
+    assert CHALLENGE.refusal(sdk, ("chatgpt-account-id",)) == (
+        "no ChatGPT-Account-ID header for a ChatGPT OAuth bearer"
+    )
+
+
+def test_the_challenge_covers_the_backend_on_its_hosts_only() -> None:
+    assert CHALLENGE.covers("chatgpt.com", "/backend-api/codex/responses")
+    assert CHALLENGE.covers("ChatGPT.com:443", "/backend-api/codex")
+    assert not CHALLENGE.covers("chatgpt.com", "/backend-api/codexx/responses")
+    assert not CHALLENGE.covers("chatgpt.com.example.test", "/backend-api/codex/responses")
+
+
+@pytest.mark.parametrize(
+    ("authorization", "account"),
+    [
+        (f"Bearer {oauth_token('acct-7')}", "acct-7"),
+        (f"bearer {oauth_token('acct-7')}", "acct-7"),
+        ("Bearer sk-harness", None),
+        ("Bearer a.b.c", None),
+        (f"Basic {oauth_token('acct-7')}", None),
+        ("", None),
+    ],
+)
+def test_the_account_a_bearer_names(authorization: str, account: str | None) -> None:
+    assert bearer_account(authorization) == account
+
+
+@pytest.mark.parametrize(
+    ("value", "demanded"),
+    [
+        (None, CHECKS),
+        ("off", ()),
+        (" OFF ", ()),
+        ("originator", ("originator",)),
+        ("chatgpt-account-id, originator", ("originator", "chatgpt-account-id")),
+    ],
+)
+def test_the_setting(value: str | None, demanded: tuple[str, ...]) -> None:
+    assert parse_demanded(value, "--harness-identity") == demanded
+
+
+@pytest.mark.parametrize("value", ["", "origin", "originator,,user-agent", "on"])
+def test_a_bad_setting_is_one_line_naming_the_choices(value: str) -> None:
+    with pytest.raises(UsageInputError) as raised:
+        parse_demanded(value, "env HARNESS_IDENTITY")
+    assert str(raised.value) == (
+        f"env HARNESS_IDENTITY: {value!r} is not allowed; expected 'off' or a comma-separated "
+        "list of originator, user-agent, chatgpt-account-id"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"hosts": []}, "challenge.hosts: expected a non-empty list of strings"),
+        ({"status": 200}, "challenge.status: 200 is not an HTTP error status"),
+        ({"html": ""}, "challenge.html: expected the challenge page's HTML"),
+        ({"path_prefix": "backend"}, "challenge.path_prefix: expected a path starting with '/'"),
+        ({"headers": {"a": 1}}, "challenge.headers: expected an object of strings"),
+        ({"colour": "red"}, "challenge: unknown key 'colour'"),
+    ],
+)
+def test_a_bad_challenge_section_names_its_key(change: dict[str, object], message: str) -> None:
+    spec = json.loads((CONDITION_DIR / "codex-edge-challenge.json").read_text())["challenge"]
+    with pytest.raises(ChallengeError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_challenge({**spec, **change})
+
+
+def test_a_bad_challenge_section_in_a_condition_file_names_the_file(tmp_path: Path) -> None:
+    data = json.loads((CONDITION_DIR / "codex-edge-challenge.json").read_text())
+    data["challenge"]["status"] = "403"
+    path = tmp_path / "edge.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(FixtureError, match=f"{path}: challenge.status: '403' is not"):
+        load_condition(path)
+
+
+def test_the_condition_adds_a_row_per_codex_endpoint_and_mode_only() -> None:
+    matrix = scenarios(load_fixtures(), load_conditions())
+    rows = [s for s in matrix if s.condition.name == CONDITION.name]
+    codex = [e for f in load_fixtures() for e in f.endpoints if e.codex]
+    assert {(s.endpoint, s.async_client) for s in rows} == {
+        (e, mode) for e in codex for mode in (False, True)
+    }
+    assert len(rows) == 2 * len(codex)
+
+
+@pytest.fixture
+def network(tmp_path: Path) -> Iterator[Network]:
+    if not kernel_view_available():
+        pytest.skip("Linux kernel view only")
+    origin = load_fixture(FIXTURE_DIR / "chatgpt-codex.json")
+    with Network([origin], Authority(tmp_path)) as network:
+        yield network
+
+
+def post(network: Network, headers: dict[str, str]) -> httpx.Response:
+    with network.reachable(), httpx.Client(headers=headers) as client:
+        return client.post(URL, json=REPORT_BODY)
+
+
+def test_under_the_condition_a_request_without_the_headers_gets_the_challenge(
+    network: Network,
+) -> None:
+    mark = network.requests.mark()
+    with network.under(CONDITION):
+        response = post(network, {"User-Agent": "OpenAI/Python 2.54.0"})
+    assert response.status_code == 403
+    assert response.headers["cf-mitigated"] == "challenge"
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Enable JavaScript and cookies to continue" in response.text
+    (seen,) = network.requests.since(mark)
+    assert seen.challenged == "no originator header"
+    assert "identity challenge (no originator header)" in seen.summary()
+
+
+def test_under_the_condition_a_request_with_the_headers_is_served(network: Network) -> None:
+    mark = network.requests.mark()
+    with network.under(CONDITION):
+        response = post(network, FIXED)
+    assert (response.status_code, response.json()) == (400, {"detail": "Input must be a list"})
+    (seen,) = network.requests.since(mark)
+    assert seen.challenged is None
+
+
+def test_outside_the_condition_or_with_nothing_demanded_nothing_is_challenged(
+    network: Network,
+) -> None:
+    assert post(network, {}).status_code == 400
+    network.identity_demanded = ()
+    with network.under(CONDITION):
+        assert post(network, {}).status_code == 400
+    assert all(seen.challenged is None for seen in network.requests.since())
