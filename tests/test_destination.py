@@ -122,7 +122,9 @@ def test_the_origin_records_the_headers_sent_with_credentials_redacted(
     assert served, "no row reached the backend"
     headers = dict(served[0].request_headers)
     assert headers["Authorization"] == REDACTED
-    assert headers["User-Agent"].startswith("OpenAI/Python ")
+    # the reference's Codex client names itself as a Codex client (the edge's identity check)
+    assert headers["User-Agent"].startswith("codex_cli_rs/")
+    assert headers["Originator"] == "codex_cli_rs"
     assert headers["Host"] == "chatgpt.com"
     assert served[0].ja4 is not None and served[0].ja4.startswith("t13d")
     assert f"ja4 {served[0].ja4}" in served[0].observed

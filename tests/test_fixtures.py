@@ -25,6 +25,7 @@ from harness.fixtures import (
     load_fixtures,
 )
 from harness.network.conditions import CONDITION_FILE_KEYS, load_conditions
+from harness.network.edge import CHALLENGE_KEYS
 from harness.network.faults import RULE_KEYS
 
 
@@ -217,7 +218,12 @@ def test_provenance_is_free_form_beyond_source_and_date(tmp_path: Path) -> None:
 
 def test_condition_files_are_strict_too(tmp_path: Path) -> None:
     conditions = FIXTURE_DIR / "conditions"
-    assert [c.name for c in load_conditions(conditions)] == ["direct", "https-proxy", "proxy-only"]
+    assert [c.name for c in load_conditions(conditions)] == [
+        "direct",
+        "codex-edge-challenge",
+        "https-proxy",
+        "proxy-only",
+    ]
     data = json.loads((conditions / "proxy-only.json").read_text())
     data["no_proxi"] = "localhost"
     (tmp_path / "proxy-only.json").write_text(json.dumps(data))
@@ -243,5 +249,6 @@ def test_readme_schema_lists_every_key() -> None:
         *REQUEST_KEYS,
         *OUTCOME_KEYS,
         *CONDITION_FILE_KEYS,
+        *CHALLENGE_KEYS,
     }
     assert sorted(every_key - documented) == []

@@ -25,6 +25,8 @@ USER_AGENT = "user-agent"
 ACCOUNT_ID = "chatgpt-account-id"
 #: The checks the edge can make, in the order a failure names them.
 CHECKS = (ORIGINATOR, USER_AGENT, ACCOUNT_ID)
+#: The keys a condition file's ``challenge`` section may hold.
+CHALLENGE_KEYS = ("hosts", "path_prefix", "originators", "status", "headers", "html")
 #: The claim of a ChatGPT OAuth access token that carries the account id.
 AUTH_CLAIM = "https://api.openai.com/auth"
 
@@ -114,10 +116,9 @@ def parse_challenge(spec: Any) -> Challenge:
     """A condition file's ``challenge`` section, checked key by key."""
     if not isinstance(spec, dict):
         raise ChallengeError("challenge: expected an object")
-    known = {"hosts", "path_prefix", "originators", "status", "headers", "html"}
-    unknown = sorted(set(spec) - known)
+    unknown = sorted(set(spec) - set(CHALLENGE_KEYS))
     if unknown:
-        raise ChallengeError(f"challenge: unknown key {unknown[0]!r} ({', '.join(sorted(known))})")
+        raise ChallengeError(f"challenge: unknown key {unknown[0]!r} ({', '.join(CHALLENGE_KEYS)})")
 
     def strings(key: str) -> tuple[str, ...]:
         value = spec.get(key)
