@@ -7,6 +7,7 @@ so nothing here is decided by this project's own configuration.
 from __future__ import annotations
 
 import shutil
+import signal
 
 import pytest
 
@@ -159,25 +160,36 @@ def test_after_the_interrupt():
 JUDGING = ("-p", "no:cacheprovider", "--client-factory", "harness.targets.reference:factory")
 
 
+def run_with_sigint_handled(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """A pytest subprocess in which SIGINT is Python's to handle: an ignored SIGINT is inherited
+    across exec, and a process that ignores it cannot be interrupted by it (the plugin then has
+    nothing to record), so this process's own disposition must not decide the inner run."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return pytester.runpytest_subprocess(*args, timeout=120)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_an_interrupted_run_is_never_green(pytester: pytest.Pytester) -> None:
     """SIGINT whose KeyboardInterrupt is swallowed where it landed still ends a run that judges
     a factory as interrupted (exit 2), before the next test; without the plugin, or in a host
     project's run that names no factory, the same run is green (pytest's own handling)."""
     pytester.makepyfile(test_interrupted=SWALLOWED_SIGINT)
-    watched = pytester.runpytest_subprocess(*JUDGING, timeout=120)
+    watched = run_with_sigint_handled(pytester, *JUDGING)
     assert watched.ret == pytest.ExitCode.INTERRUPTED
     watched.stdout.no_fnmatch_line("*2 passed*")
     watched.stdout.fnmatch_lines(["*KeyboardInterrupt*SIGINT arrived during an earlier test*"])
 
     for unwatched_args in (("-p", "no:transport_harness"), ()):
-        unwatched = pytester.runpytest_subprocess("-p", "no:cacheprovider", *unwatched_args)
+        unwatched = run_with_sigint_handled(pytester, "-p", "no:cacheprovider", *unwatched_args)
         assert unwatched.ret == pytest.ExitCode.OK, unwatched_args
         unwatched.stdout.fnmatch_lines(["*2 passed*"])
 
 
 def test_an_interrupt_in_the_last_test_still_fails_the_run(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_interrupted=SWALLOWED_SIGINT.split("\n\n\ndef test_after")[0])
-    result = pytester.runpytest_subprocess(*JUDGING, timeout=120)
+    result = run_with_sigint_handled(pytester, *JUDGING)
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*interrupted by SIGINT: this run is not a result*"])
 
