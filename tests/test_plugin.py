@@ -12,6 +12,7 @@ import signal
 import pytest
 
 from harness.fixtures import packaged_fixture_dir
+from harness.judging import settings
 from harness.suites.runner import SPLIT_SUITE_MODULE
 
 REFERENCE = "harness.targets.reference:factory"
@@ -43,6 +44,24 @@ def test_plain_project_without_a_factory_runs_and_hears_nothing(pytester: pytest
     result.stdout.no_fnmatch_line("*transport-harness:*")
 
 
+def given(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    source: str,
+    knob: settings.Knob,
+    value: str,
+) -> list[str]:
+    """Give ``knob`` the ``value`` the way ``source`` says: as its option (the arguments
+    returned), in the ini file, or in its environment variable."""
+    if source == "option":
+        return [f"{knob.option}={value}"]
+    if source == "ini":
+        pytester.makeini(f"[pytest]\n{knob.ini} = {value}\n")
+    else:
+        monkeypatch.setenv(knob.env, value)
+    return []
+
+
 @pytest.mark.parametrize(
     "source, value, named",
     [
@@ -63,13 +82,11 @@ def test_bad_keepalive_idle_is_one_usage_error(
     named: str,
 ) -> None:
     pytester.makepyfile(test_plain=PLAIN_TEST)
-    args = ["-p", "no:cacheprovider"]
-    if source == "option":
-        args.append(f"--keepalive-idle={value}")
-    elif source == "ini":
-        pytester.makeini(f"[pytest]\nharness_keepalive_idle = {value}\n")
-    else:
-        monkeypatch.setenv("HARNESS_KEEPALIVE_IDLE", value)
+    args = [
+        "-p",
+        "no:cacheprovider",
+        *given(pytester, monkeypatch, source, settings.KEEPALIVE_IDLE, value),
+    ]
     result = pytester.runpytest_inprocess(*args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{named}: {value!r} is not allowed*from 1 to 32767*"])
@@ -89,12 +106,7 @@ def test_header_names_the_factory_and_where_it_came_from(
 ) -> None:
     pytester.makepyfile(test_plain=PLAIN_TEST)
     args = ["-p", "no:cacheprovider", "--keepalive-idle", "off"]
-    if source == "option":
-        args += ["--client-factory", REFERENCE]
-    elif source == "ini":
-        pytester.makeini(f"[pytest]\nharness_client_factory = {REFERENCE}\n")
-    else:
-        monkeypatch.setenv("HARNESS_CLIENT_FACTORY", REFERENCE)
+    args += given(pytester, monkeypatch, source, settings.FACTORY, REFERENCE)
     result = pytester.runpytest_inprocess(*args)
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
@@ -227,14 +239,8 @@ def test_bad_identity_setting_is_one_usage_error(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, source: str, named: str
 ) -> None:
     pytester.makepyfile(test_plain=PLAIN_TEST)
-    args = ["-p", "no:cacheprovider"]
-    if source == "option":
-        args.append("--harness-identity=originator,cookie")
-    elif source == "ini":
-        pytester.makeini("[pytest]\nharness_identity = originator,cookie\n")
-    else:
-        monkeypatch.setenv("HARNESS_IDENTITY", "originator,cookie")
-    result = pytester.runpytest_inprocess(*args)
+    bad = given(pytester, monkeypatch, source, settings.IDENTITY, "originator,cookie")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", *bad)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [f"*{named}: 'originator,cookie' is not allowed; expected 'off' or a comma-separated*"]
