@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.errors import UsageInputError
 
@@ -49,8 +50,7 @@ class Challenge:
     html: str
 
     def covers(self, host: str, path: str) -> bool:
-        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host
-        name = name.rstrip(".").lower()
+        name = (urlsplit(f"//{host}").hostname or "").rstrip(".")
         segments = [s for s in path.split("?", 1)[0].split("/") if s]
         prefix = [s for s in self.path_prefix.split("/") if s]
         return name in self.hosts and segments[: len(prefix)] == prefix
