@@ -206,9 +206,17 @@ def test_an_interrupt_in_the_last_test_still_fails_the_run(pytester: pytest.Pyte
     result.stdout.fnmatch_lines(["*interrupted by SIGINT: this run is not a result*"])
 
 
-def test_a_failed_case_says_what_went_wrong_in_a_few_lines(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("on_ci", [False, True], ids=["local", "ci"])
+def test_a_failed_case_says_what_went_wrong_in_a_few_lines(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, on_ci: bool
+) -> None:
     """What was asked, what arrived and the likely cause, first; no traceback of the harness's
-    frames and no dump of the origin files (once 400 lines a failure)."""
+    frames and no dump of the origin files (once 400 lines a failure). On CI pytest prints the
+    whole failure message in the short summary, hypothesis's notes included."""
+    if on_ci:
+        monkeypatch.setenv("CI", "true")
+    else:
+        monkeypatch.delenv("CI", raising=False)
     pytester.makepyfile(test_inner_split=SPLIT_SUITE_MODULE)
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "-x", "-k", "test_codex_spellings_reach_backend",
@@ -225,6 +233,8 @@ def test_a_failed_case_says_what_went_wrong_in_a_few_lines(pytester: pytest.Pyte
     assert causes and causes[0].startswith("likely cause: keepalive-sensitive origin")
     assert len(report) <= 8, "\n".join(report)
     assert not any("Fixture(" in line or "Traceback" in line for line in lines)
+    summary = lines[end + 1 :]
+    assert len(summary) <= 12, "\n".join(summary)
 
 
 @pytest.mark.parametrize(

@@ -4,14 +4,17 @@ They apply to the suites' generated tests only, as a decorator, and only when th
 chosen a profile itself (``--hypothesis-profile``, ``HYPOTHESIS_PROFILE`` or a conftest that loads
 one), so a host project's hypothesis settings are never touched. Nothing is registered until a
 suite is imported. The explain phase is left out: every generated spelling fails the same way
-under a bad factory, so varying parts to explain it only costs seconds.
+under a bad factory, so varying parts to explain it only costs seconds. Both are quiet: the
+failing example hypothesis would print holds the values of every harness fixture (once 360 lines
+a failure in the short summary, which pytest leaves untruncated on CI), and the verdict's first
+line already names the spelling that failed.
 """
 
 from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, Verbosity, settings
 
 CI_PROFILE = "harness-ci"
 DEV_PROFILE = "harness-dev"
@@ -25,6 +28,7 @@ settings.register_profile(
     database=None,
     print_blob=True,
     phases=PHASES,
+    verbosity=Verbosity.quiet,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
@@ -32,6 +36,7 @@ settings.register_profile(
     max_examples=40,
     deadline=None,
     phases=PHASES,
+    verbosity=Verbosity.quiet,
     suppress_health_check=[HealthCheck.too_slow],
 )
 
