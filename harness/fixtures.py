@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from harness.errors import HarnessError
 from harness.keys import unknown_key_message, unknown_keys
-from harness.network.faults import FaultRules, RuleError
+from harness.network.faults import MAX_STALL_SECONDS, FaultRules, RuleError
 
 #: The package the top-level ``fixtures/`` directory ships as (see pyproject.toml).
 FIXTURE_PACKAGE = "harness.fault_fixtures"
@@ -54,6 +54,15 @@ class FixtureError(HarnessError, ValueError):
 
 
 @dataclass(frozen=True)
+class StreamStall:
+    """Silence inside a response: after the headers and ``after_events`` SSE events (0: before
+    the first byte), nothing for ``seconds``; then the rest, as a provider that is only slow."""
+
+    after_events: int
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Reply:
     """One canned response, chosen when the request matches method, path and JSON shape."""
 
@@ -70,6 +79,7 @@ class Reply:
     close_before_response: bool = False
     #: Send this many SSE events, then half of the next one, then drop the connection.
     sse_cut_after: int | None = None
+    stall: StreamStall | None = None
 
 
 @dataclass(frozen=True)
@@ -149,7 +159,9 @@ REPLY_KEYS = (
     "text",
     "close_before_response",
     "sse_cut_after",
+    "stall",
 )
+STALL_KEYS = ("after_events", "seconds")
 SSE_EVENT_KEYS = ("event", "data")
 ENDPOINT_KEYS = ("provider", "base_url", "codex", "note")
 REPORT_KEYS = ("request", "outcomes")
@@ -258,7 +270,28 @@ def _reply(item: _Fields) -> Reply:
         text_body=item.get("text", str, None),
         close_before_response=item.get("close_before_response", bool, False),
         sse_cut_after=cut,
+        stall=_stall(item, len(sse) if sse is not None else None),
     )
+
+
+def _stall(item: _Fields, events: int | None) -> StreamStall | None:
+    """The reply's ``stall`` (bounded as the gate's is); it cannot be combined with a cut or a
+    close, which end the response it would pause."""
+    if "stall" not in item.data:
+        return None
+    for other in ("sse_cut_after", "close_before_response"):
+        if item.data.get(other):
+            raise item.fail("stall", f"cannot be combined with {other!r}")
+    section = item.child("stall").only(STALL_KEYS)
+    after = section.get("after_events", int, 0)
+    highest = events if events is not None else 0
+    if not 0 <= after <= highest:
+        what = f"0 to {highest} (the number of 'sse' events)" if events is not None else "0"
+        raise section.fail("after_events", f"expected {what}, got {after}")
+    seconds = section.get("seconds", (int, float))
+    if isinstance(seconds, bool) or not 0 < seconds <= MAX_STALL_SECONDS:
+        raise section.fail("seconds", f"expected more than 0 and at most {MAX_STALL_SECONDS:g}")
+    return StreamStall(after, float(seconds))
 
 
 def _report(section: _Fields) -> Report:

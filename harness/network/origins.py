@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import select
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -21,7 +23,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from harness.environ import PROXY_VARIABLES, scoped_environ
-from harness.fixtures import JSON_TYPES, Endpoint, Fixture, Reply
+from harness.fixtures import JSON_TYPES, Endpoint, Fixture, Reply, StreamStall
 from harness.network.address import Address
 from harness.network.conditions import Condition
 from harness.network.edge import CHECKS, Challenge
@@ -38,6 +40,8 @@ CLOSE_TIMEOUT = 10.0
 #: A served connection idle this long is closed (a client that never hangs up cannot hold a thread).
 IDLE_TIMEOUT = 30.0
 STOP_POLL_INTERVAL = 0.05
+#: How often a paused reply looks for the origin stopping or the client leaving.
+STALL_POLL_INTERVAL = 0.05
 
 
 class Backend(HTTPServer):
@@ -62,6 +66,8 @@ class Backend(HTTPServer):
         self._requests = requests
         #: The identity challenge in force and the checks it makes (set per scenario).
         self.edge: tuple[Challenge, tuple[str, ...]] | None = None
+        #: Set when the backend stops: ends a reply's stall at once.
+        self.stopping = threading.Event()
 
     def dispatch(self, request: Request) -> Response:
         """Record where the request was sent (Host and path) and its headers; answer with the
@@ -134,6 +140,7 @@ class Backend(HTTPServer):
 
     def stop(self) -> None:
         server = self.server
+        self.stopping.set()
         super().stop()
         if server is not None:
             server.server_close()
@@ -174,7 +181,38 @@ def _drop(request: Request) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
-def _render(reply: Reply, request: Request) -> Response:
+def _client_left(request: Request) -> bool:
+    """Whether the client hung up (or sent more) while the response is paused: either way the
+    connection is readable, and a paused response has nothing to read."""
+    sock = request.environ.get("werkzeug.socket")
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):  # already closed
+        return True
+    return bool(readable)
+
+
+def _paused(
+    chunks: list[str], stall: StreamStall, request: Request, stopping: threading.Event
+) -> Iterator[str]:
+    """The body with the stall in it. The empty chunk first makes werkzeug send the headers
+    before the silence. The silence ends early when the origin stops or the client leaves (a
+    client that gave up must not hold a server thread for the rest of it)."""
+    yield ""
+    yield from chunks[: stall.after_events]
+    ends = time.monotonic() + stall.seconds
+    while (left := ends - time.monotonic()) > 0:
+        if stopping.wait(min(left, STALL_POLL_INTERVAL)):
+            return
+        if _client_left(request):
+            _drop(request)
+            return
+    yield from chunks[stall.after_events :]
+
+
+def _render(reply: Reply, request: Request, stopping: threading.Event) -> Response:
     headers = dict(reply.headers)
     if reply.close_before_response:
         _drop(request)
@@ -182,6 +220,8 @@ def _render(reply: Reply, request: Request) -> Response:
     if reply.sse is not None:
         events = [_sse_event(event) for event in reply.sse]
         headers.setdefault("content-type", "text/event-stream")
+        if reply.stall is not None:
+            return Response(_paused(events, reply.stall, request, stopping), reply.status, headers)
         if reply.sse_cut_after is None:
             return Response("".join(events), status=reply.status, headers=headers)
         kept, broken = events[: reply.sse_cut_after], events[reply.sse_cut_after]
@@ -194,18 +234,24 @@ def _render(reply: Reply, request: Request) -> Response:
         return Response(cut_stream(), status=reply.status, headers=headers)
     if reply.text_body is not None:
         headers.setdefault("content-type", "text/plain")
-        return Response(reply.text_body, status=reply.status, headers=headers)
-    headers.setdefault("content-type", "application/json")
-    return Response(_compact(reply.json_body), status=reply.status, headers=headers)
+        body = reply.text_body
+    else:
+        headers.setdefault("content-type", "application/json")
+        body = _compact(reply.json_body)
+    if reply.stall is not None:
+        return Response(_paused([body], reply.stall, request, stopping), reply.status, headers)
+    return Response(body, status=reply.status, headers=headers)
 
 
-def reply_handler(fixture: str, replies: list[Reply]) -> Callable[[Request], Response]:
+def reply_handler(
+    fixture: str, replies: list[Reply], stopping: threading.Event
+) -> Callable[[Request], Response]:
     """One handler for replies sharing a method and path: the first whose JSON shape fits wins."""
 
     def handle(request: Request) -> Response:
         for reply in replies:
             if _json_matches(request, dict(reply.when_json)):
-                return _render(reply, request)
+                return _render(reply, request, stopping)
         return Response(
             json.dumps({"error": f"harness fixture {fixture}: no reply matches this request body"}),
             status=422,
@@ -265,7 +311,7 @@ class Origin:
             groups.setdefault((reply.method, reply.path, reply.path_is_suffix), []).append(reply)
         for (method, path, is_suffix), replies in groups.items():
             self.backend.expect_request(_uri(path, is_suffix), method=method).respond_with_handler(
-                reply_handler(self.name, replies)
+                reply_handler(self.name, replies, self.backend.stopping)
             )
 
     @contextmanager
@@ -274,7 +320,7 @@ class Origin:
         handler = self.backend.expect_request(
             _uri(reply.path, reply.path_is_suffix), method=reply.method
         )
-        handler.respond_with_handler(reply_handler(self.name, [reply]))
+        handler.respond_with_handler(reply_handler(self.name, [reply], self.backend.stopping))
         self.backend.handlers.remove(handler)
         self.backend.handlers.insert(0, handler)
         try:
@@ -292,6 +338,7 @@ class Origin:
             self.gate.injected = None
 
     def close(self) -> None:
+        self.backend.stopping.set()  # before the gate waits for the connections it handed over
         try:
             self.gate.close()
         finally:
