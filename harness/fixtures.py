@@ -228,6 +228,10 @@ class _Fields:
         return [_Fields(self.path, v, f"{self._name(key)}[{i}]") for i, v in enumerate(values)]
 
 
+#: A checked section of a data file, for the readers of other sections (conditions).
+Section = _Fields
+
+
 def parse_reply(spec: Mapping[str, Any], where: str = "reply") -> Reply:
     """One reply from its fixture form (for tests that add replies of their own)."""
     return _reply(_Fields(Path("<inline>"), spec, where))

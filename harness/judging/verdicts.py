@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from harness.judging import causes
 from harness.judging.causes import CAUSES, SUMMARIES
 from harness.judging.drive import Result
+from harness.network.address import host_header_name, path_is_under
 from harness.network.kernel import KeepaliveState
 
 # The names verdicts use, from the one vocabulary (harness.judging.causes).
@@ -149,12 +149,6 @@ def _reply_problem(result: Result, expect: Expectation) -> str | None:
     return None
 
 
-def _under(path: str, base: str) -> bool:
-    segments = [s for s in path.split("/") if s]
-    prefix = [s for s in base.split("/") if s]
-    return segments[: len(prefix)] == prefix
-
-
 def _destination(result: Result, expect: Expectation) -> Verdict | None:
     """SNI and Host must name the endpoint's host, and each path lie under its base path."""
     host = expect.host
@@ -164,13 +158,12 @@ def _destination(result: Result, expect: Expectation) -> Verdict | None:
                 CAUSE_WRONG_HOST, f"the TLS handshake named {observation.sni!r}, expected {host!r}"
             )
     for request in result.requests:
-        named = urlsplit(f"//{request.host}").hostname or ""
-        if named.rstrip(".").lower() != host:
+        if host_header_name(request.host) != host:
             return failed(
                 CAUSE_WRONG_HOST,
                 f"{request.method} {request.path} carried Host {request.host!r}, expected {host!r}",
             )
-        if not _under(request.path, expect.base_path):
+        if not path_is_under(request.path, expect.base_path):
             return failed(
                 CAUSE_WRONG_PATH,
                 f"{request.method} {request.path} is not under the endpoint's base path "

@@ -16,8 +16,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.environ import PROXY_VARIABLES
-from harness.fixtures import FIXTURE_DIR, Endpoint, FixtureError, data_directory, read_data_file
-from harness.network.edge import Challenge, ChallengeError, parse_challenge
+from harness.fixtures import (
+    FIXTURE_DIR,
+    Endpoint,
+    FixtureError,
+    Section,
+    data_directory,
+    read_data_file,
+)
+from harness.network.edge import CHALLENGE_KEYS, Challenge
 from harness.network.faults import FaultRules, RuleError
 
 CONDITION_DIR = FIXTURE_DIR / "conditions"
@@ -77,10 +84,7 @@ def load_condition(path: Path) -> Condition:
         faults = FaultRules.from_spec(top.get("faults", list, []))
     except RuleError as exc:
         raise FixtureError(f"{path}: {exc}") from None
-    try:
-        challenge = parse_challenge(top.data["challenge"]) if "challenge" in top.data else None
-    except ChallengeError as exc:
-        raise FixtureError(f"{path}: {exc}") from None
+    challenge = _challenge(top.child("challenge")) if "challenge" in top.data else None
     return Condition(
         name=top.get("name", str),
         description=top.get("description", str, ""),
@@ -90,6 +94,38 @@ def load_condition(path: Path) -> Condition:
         faults=faults,
         challenge=challenge,
         path=path,
+    )
+
+
+def _strings(section: Section, key: str) -> tuple[str, ...]:
+    value = section.get(key, list)
+    if not value or not all(isinstance(item, str) for item in value):
+        raise section.fail(key, "expected a non-empty list of strings")
+    return tuple(value)
+
+
+def _challenge(section: Section) -> Challenge:
+    """The file's ``challenge`` section (see :class:`harness.network.edge.Challenge`)."""
+    section.only(CHALLENGE_KEYS)
+    status = section.get("status", int, 403)
+    if not 400 <= status <= 599:
+        raise section.fail("status", f"{status} is not an HTTP error status")
+    headers = section.get("headers", dict, {})
+    if not all(isinstance(value, str) for value in headers.values()):
+        raise section.fail("headers", "expected an object of strings")
+    path_prefix = section.get("path_prefix", str, "/")
+    if not path_prefix.startswith("/"):
+        raise section.fail("path_prefix", "expected a path starting with '/'")
+    html = section.get("html", str)
+    if not html:
+        raise section.fail("html", "expected the challenge page's HTML")
+    return Challenge(
+        hosts=tuple(host.rstrip(".").lower() for host in _strings(section, "hosts")),
+        path_prefix=path_prefix,
+        originators=_strings(section, "originators"),
+        status=status,
+        headers=tuple(headers.items()),
+        html=html,
     )
 
 

@@ -16,10 +16,9 @@ import binascii
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit
 
 from harness.errors import UsageInputError
+from harness.network.address import host_header_name, path_is_under
 
 ORIGINATOR = "originator"
 USER_AGENT = "user-agent"
@@ -30,10 +29,6 @@ CHECKS = (ORIGINATOR, USER_AGENT, ACCOUNT_ID)
 CHALLENGE_KEYS = ("hosts", "path_prefix", "originators", "status", "headers", "html")
 #: The claim of a ChatGPT OAuth access token that carries the account id.
 AUTH_CLAIM = "https://api.openai.com/auth"
-
-
-class ChallengeError(ValueError):
-    """A ``challenge`` section that cannot be used (the message says which key and why)."""
 
 
 @dataclass(frozen=True)
@@ -50,10 +45,7 @@ class Challenge:
     html: str
 
     def covers(self, host: str, path: str) -> bool:
-        name = (urlsplit(f"//{host}").hostname or "").rstrip(".")
-        segments = [s for s in path.split("?", 1)[0].split("/") if s]
-        prefix = [s for s in self.path_prefix.split("/") if s]
-        return name in self.hosts and segments[: len(prefix)] == prefix
+        return host_header_name(host) in self.hosts and path_is_under(path, self.path_prefix)
 
     def admits_originator(self, value: str) -> bool:
         for admitted in self.originators:
@@ -110,41 +102,6 @@ def bearer_account(authorization: str) -> str | None:
     auth = claims.get(AUTH_CLAIM) if isinstance(claims, dict) else None
     account = auth.get("chatgpt_account_id") if isinstance(auth, dict) else None
     return account if isinstance(account, str) and account else None
-
-
-def parse_challenge(spec: Any) -> Challenge:
-    """A condition file's ``challenge`` section, checked key by key."""
-    if not isinstance(spec, dict):
-        raise ChallengeError("challenge: expected an object")
-    unknown = sorted(set(spec) - set(CHALLENGE_KEYS))
-    if unknown:
-        raise ChallengeError(f"challenge: unknown key {unknown[0]!r} ({', '.join(CHALLENGE_KEYS)})")
-
-    def strings(key: str) -> tuple[str, ...]:
-        value = spec.get(key)
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            raise ChallengeError(f"challenge.{key}: expected a non-empty list of strings")
-        return tuple(value)
-
-    status = spec.get("status", 403)
-    if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
-        raise ChallengeError(f"challenge.status: {status!r} is not an HTTP error status")
-    headers = spec.get("headers", {})
-    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
-        raise ChallengeError("challenge.headers: expected an object of strings")
-    path_prefix, html = spec.get("path_prefix", "/"), spec.get("html")
-    if not isinstance(path_prefix, str) or not path_prefix.startswith("/"):
-        raise ChallengeError("challenge.path_prefix: expected a path starting with '/'")
-    if not isinstance(html, str) or not html:
-        raise ChallengeError("challenge.html: expected the challenge page's HTML")
-    return Challenge(
-        hosts=tuple(h.rstrip(".").lower() for h in strings("hosts")),
-        path_prefix=path_prefix,
-        originators=strings("originators"),
-        status=status,
-        headers=tuple(headers.items()),
-        html=html,
-    )
 
 
 def parse_demanded(value: str | None, source: str) -> tuple[str, ...]:
