@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 import textwrap
+import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,7 +35,7 @@ from harness.judging.expectation import (
 from harness.judging.proxy_rules import expected_route
 from harness.network.conditions import load_conditions
 from harness.record import record
-from harness.repro import ReproReport, run_repro
+from harness.repro import ReproReport, origin_files, run_catalog, run_repro
 from harness.sandbox.pool import DEFAULT_IMPORT_SECONDS, Sandbox
 
 OPTION = settings.KEEPALIVE_IDLE.option
@@ -112,6 +113,7 @@ REPRO_EPILOG = (
 example:
   python -m harness repro
   python -m harness repro --json
+  python -m harness repro --all
   python -m harness repro --fixtures ./my-fixtures --fixture recorded-example-com"""
 )
 
@@ -206,13 +208,51 @@ def _print_repro(result: ReproReport) -> None:
     print(f"{summary} in {result.seconds:.2f} s")
 
 
-def repro(args: argparse.Namespace) -> int:
-    fixtures = {f.name: f for f in load_fixtures(_fixture_dir(args))}
-    if args.fixture not in fixtures:
-        raise UsageInputError(
-            f"--fixture: no fixture named {args.fixture!r}; have: {', '.join(fixtures)}"
+def _catalog_line(result: ReproReport) -> str:
+    """One report: whether it matched, its link, what its reporter saw and what arrived here."""
+    saw = ", ".join(f"{v.label} {v.reported}" for v in result.variants)
+    got = ", ".join(f"{v.label} {v.got}" for v in result.variants)
+    under = "" if result.condition == "direct" else f" under {result.condition}"
+    verdict = "reproduced" if result.ok else "MISMATCH"
+    return (
+        f"{verdict:<10}  {result.source}  ({result.fixture}{under}): reporter saw {saw}; "
+        f"here {got} ({result.seconds:.1f} s)"
+    )
+
+
+def repro_all(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    results = run_catalog(_fixture_dir(args))
+    if not results:
+        raise UsageInputError(f"{_fixture_dir(args)}: no origin file carries a report")
+    failed = [result for result in results if not result.ok]
+    if args.json:
+        reports = [result.as_json() for result in results]
+        print(json.dumps({"ok": not failed, "reports": reports}, indent=2, default=str))
+    else:
+        for result in results:
+            print(_catalog_line(result))
+        print(
+            f"{len(results)} reports: {len(results) - len(failed)} reproduced, "
+            f"{len(failed)} mismatched, in {time.perf_counter() - started:.1f} s"
         )
-    result = run_repro(fixtures[args.fixture])
+    if failed:
+        names = ", ".join(result.fixture for result in failed)
+        print(f"error: not reproduced: {names}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def repro(args: argparse.Namespace) -> int:
+    if args.all:
+        if args.fixture is not None:
+            raise UsageInputError("--all replays every report; leave out --fixture")
+        return repro_all(args)
+    name = args.fixture or DEFAULT_REPRO_FIXTURE
+    directory = _fixture_dir(args)
+    fixtures = origin_files(directory)
+    if name not in fixtures:
+        raise UsageInputError(f"--fixture: no fixture named {name!r}; have: {', '.join(fixtures)}")
+    result = run_repro(fixtures[name], directory / "conditions")
     if args.json:
         print(json.dumps(result.as_json(), indent=2, default=str))
     else:
@@ -377,8 +417,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.add_argument(
         "--fixture",
-        default=DEFAULT_REPRO_FIXTURE,
-        help=f"origin whose report to replay (default: {DEFAULT_REPRO_FIXTURE})",
+        help=f"origin whose report to replay (default: {DEFAULT_REPRO_FIXTURE}); the origin "
+        "files and their reports/ subdirectory are searched",
+    )
+    replay.add_argument(
+        "--all",
+        action="store_true",
+        help="replay every report in the catalog (the origin files and reports/), one line each",
     )
     replay.add_argument(
         settings.FIXTURES.option, "--fixtures", dest="fixtures", metavar="DIR", help=fixtures_help

@@ -115,6 +115,10 @@ class Report:
     payload: Mapping[str, Any]
     outcomes: Mapping[str, ReportedOutcome]
     method: str = "POST"
+    #: The network condition (a file in ``conditions/`` beside the origin files) it ran under.
+    condition: str | None = None
+    #: The client's timeout in seconds, where the report's outcome is a client giving up.
+    timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -164,8 +168,8 @@ REPLY_KEYS = (
 STALL_KEYS = ("after_events", "seconds")
 SSE_EVENT_KEYS = ("event", "data")
 ENDPOINT_KEYS = ("provider", "base_url", "codex", "note")
-REPORT_KEYS = ("request", "outcomes")
-REQUEST_KEYS = ("url", "method", "headers", "json")
+REPORT_KEYS = ("request", "outcomes", "condition")
+REQUEST_KEYS = ("url", "method", "headers", "json", "timeout")
 OUTCOME_KEYS = ("status", "body", "errno", "error")
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 #: One DNS label as a host name may spell it (RFC 1123): letters, digits, inner dashes.
@@ -314,12 +318,17 @@ def _report(section: _Fields) -> Report:
         if (outcome.status is None) == (outcome.errno is None):
             raise entry.fail("status", "give exactly one of 'status' and 'errno'")
         outcomes[variant] = outcome
+    timeout = request.get("timeout", (int, float), None)
+    if timeout is not None and (isinstance(timeout, bool) or not 0 < timeout <= MAX_STALL_SECONDS):
+        raise request.fail("timeout", f"expected more than 0 and at most {MAX_STALL_SECONDS:g}")
     return Report(
         url=request.get("url", str),
         headers=dict(request.get("headers", dict, {})),
         payload=dict(request.get("json", dict, {})),
         outcomes=outcomes,
         method=request.get("method", str, "POST").upper(),
+        condition=section.get("condition", str, None),
+        timeout=float(timeout) if timeout is not None else None,
     )
 
 

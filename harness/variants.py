@@ -34,14 +34,16 @@ def label(variant: str) -> str:
     return LABELS.get(variant, variant)
 
 
-def variant_client(variant: str, *, proxy: str | None = None) -> httpx.Client:
+def variant_client(
+    variant: str, *, proxy: str | None = None, timeout: float = TIMEOUT
+) -> httpx.Client:
     if variant == "default":
-        return httpx.Client(timeout=TIMEOUT)
+        return httpx.Client(timeout=timeout)
     if variant in ("keepalive", "custom"):
         options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
-        return httpx.Client(timeout=TIMEOUT, transport=httpx.HTTPTransport(socket_options=options))
+        return httpx.Client(timeout=timeout, transport=httpx.HTTPTransport(socket_options=options))
     if variant == "proxy":
         if not proxy:
             raise VariantError("variant 'proxy' needs a proxy URL")
-        return httpx.Client(timeout=TIMEOUT, proxy=proxy)  # an explicit proxy overrides env ones
+        return httpx.Client(timeout=timeout, proxy=proxy)  # an explicit proxy overrides env ones
     raise VariantError(f"unknown variant {variant!r} (known: {', '.join(VARIANTS)})")

@@ -71,3 +71,87 @@ def test_repro_unknown_fixture(run_cli: RunCli) -> None:
     result = run_cli("repro", "--fixture", "nope")
     assert result.returncode == 2
     assert "no fixture named 'nope'" in result.stderr
+
+
+#: The reports the packaged catalog replays, by link, with what each reporter saw.
+CATALOG = {
+    "https://github.com/NousResearch/hermes-agent/issues/12952": "default transport 400, "
+    "keepalive transport ECONNRESET",
+    "https://github.com/NousResearch/hermes-agent/issues/11609": "default transport 200, "
+    "keepalive transport TIMEOUT",
+    "https://github.com/NousResearch/hermes-agent/issues/5169": "default transport 403",
+    "https://github.com/NousResearch/hermes-agent/issues/32373": "default transport TIMEOUT",
+    "https://github.com/NousResearch/hermes-agent/issues/90449": "default transport TIMEOUT",
+    "https://github.com/NousResearch/hermes-agent/issues/61850": "default transport 200",
+}
+
+
+def test_repro_all_replays_every_report_in_one_line_each(run_cli: RunCli) -> None:
+    result = run_cli("repro", "--all")
+    assert result.returncode == 0, result.stdout + result.stderr
+    *lines, summary = result.stdout.splitlines()
+    assert len(lines) == len(CATALOG)
+    for line in lines:
+        verdict, link, rest = line.split(maxsplit=2)
+        assert verdict == "reproduced", line
+        saw = CATALOG[link]
+        assert f"reporter saw {saw}; here {saw} (" in rest, line
+    assert "under codex-edge-challenge" in result.stdout
+    assert "under https-proxy" in result.stdout
+    assert re.fullmatch(r"6 reports: 6 reproduced, 0 mismatched, in [\d.]+ s", summary)
+
+
+def test_repro_all_json(run_cli: RunCli) -> None:
+    result = run_cli("repro", "--all", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["ok"] is True
+    assert {report["source"] for report in data["reports"]} == set(CATALOG)
+    stalled = next(r for r in data["reports"] if r["fixture"] == "codex-no-first-byte")
+    (variant,) = stalled["variants"]
+    assert variant["cause"] == "TIMEOUT" and variant["reported"] == "TIMEOUT"
+    assert stalled["observed"].startswith("'No first byte from provider in 45s")
+
+
+def test_repro_all_fails_on_one_mismatch_and_names_it(tmp_path: Path, run_cli: RunCli) -> None:
+    """A catalog whose stalled stream no longer stalls: that report alone differs, exit 1."""
+    shutil.copytree(FIXTURE_DIR, tmp_path / "fixtures")
+    stalled = tmp_path / "fixtures" / "reports" / "codex-no-first-byte.json"
+    data = json.loads(stalled.read_text())
+    del data["replies"][0]["stall"]
+    stalled.write_text(json.dumps(data))
+    result = run_cli("repro", "--all", "--fixtures", str(tmp_path / "fixtures"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    (mismatch,) = [line for line in result.stdout.splitlines() if line.startswith("MISMATCH")]
+    assert "(codex-no-first-byte): reporter saw default transport TIMEOUT; here default " in (
+        mismatch
+    )
+    assert "transport 200 (" in mismatch
+    assert "6 reports: 5 reproduced, 1 mismatched" in result.stdout
+    assert result.stderr.strip() == "error: not reproduced: codex-no-first-byte"
+
+
+def test_one_report_of_the_catalog_replays_by_name(run_cli: RunCli) -> None:
+    result = run_cli("repro", "--fixture", "proxy-ignored")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "keepalive transport: matches the report" in result.stdout
+    assert "[keepalive transport] proxy-ignored:" in result.stdout
+    assert " via proxy " in result.stdout  # the default transport's connection came tunnelled
+
+
+def test_all_with_a_fixture_is_a_usage_error(run_cli: RunCli) -> None:
+    result = run_cli("repro", "--all", "--fixture", "chatgpt-codex")
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("--all replays every report; leave out --fixture")
+
+
+def test_a_report_naming_an_unknown_condition_is_one_line(tmp_path: Path, run_cli: RunCli) -> None:
+    shutil.copytree(FIXTURE_DIR, tmp_path / "fixtures")
+    path = tmp_path / "fixtures" / "reports" / "proxy-ignored.json"
+    data = json.loads(path.read_text())
+    data["report"]["condition"] = "https-proxi"
+    path.write_text(json.dumps(data))
+    result = run_cli("repro", "--all", "--fixtures", str(tmp_path / "fixtures"))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{path}: report.condition: no condition named 'https-proxi'" in result.stderr
+    assert "Traceback" not in result.stderr
