@@ -48,6 +48,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_BUG = 3
+#: 128 + SIGPIPE, as a shell reports a command its pipe reader left.
+EXIT_CLOSED_PIPE = 141
 
 PACKAGED = "the packaged origin files"
 
@@ -64,6 +66,7 @@ def exit_codes(ok: str, usage: str, failed: str | None = None) -> str:
         "  3    a bug in the harness (its traceback is printed)",
         "  130  interrupted by SIGINT, 143 by SIGTERM (128 + the signal number), after removing",
         "       the temporary files and closing the listeners it made",
+        "  141  the reader of its output went away (a closed pipe, as `| head` leaves)",
     ]
     return "\n".join(lines)
 
@@ -543,6 +546,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Interrupted as exc:
             print(f"{exc}; temporary files removed, listeners closed", file=sys.stderr)
             return exc.exit_code
+        except BrokenPipeError:  # the reader went away (`| head`): stop writing, as cat would
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_CLOSED_PIPE
         except Exception:
             if (interrupted := received()) is not None:
                 print(f"{interrupted}; temporary files removed, listeners closed", file=sys.stderr)

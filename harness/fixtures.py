@@ -104,6 +104,9 @@ class ReportedOutcome:
     errno: str | None = None
     #: The client's own words for a failure (``record`` keeps them), shown, never compared.
     error: str | None = None
+    #: The class of the exception a client library raised with no transport error beneath it
+    #: (the SDK's stream helper refusing an event order: ``RuntimeError``).
+    raises: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,7 @@ SSE_EVENT_KEYS = ("event", "data")
 ENDPOINT_KEYS = ("provider", "base_url", "codex", "note")
 REPORT_KEYS = ("request", "outcomes", "condition")
 REQUEST_KEYS = ("url", "method", "headers", "json", "timeout")
-OUTCOME_KEYS = ("status", "body", "errno", "error")
+OUTCOME_KEYS = ("status", "body", "errno", "error", "raises")
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 #: One DNS label as a host name may spell it (RFC 1123): letters, digits, inner dashes.
 HOST_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -314,9 +317,11 @@ def _report(section: _Fields) -> Report:
             body=entry.data.get("body"),
             errno=entry.get("errno", str, None),
             error=entry.get("error", str, None),
+            raises=entry.get("raises", str, None),
         )
-        if (outcome.status is None) == (outcome.errno is None):
-            raise entry.fail("status", "give exactly one of 'status' and 'errno'")
+        given = [outcome.status, outcome.errno, outcome.raises]
+        if sum(value is not None for value in given) != 1:
+            raise entry.fail("status", "give exactly one of 'status', 'errno' and 'raises'")
         outcomes[variant] = outcome
     timeout = request.get("timeout", (int, float), None)
     if timeout is not None and (isinstance(timeout, bool) or not 0 < timeout <= MAX_STALL_SECONDS):

@@ -18,8 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openai
 
-from harness.fixtures import Fixture, FixtureError, ReportedOutcome, load_fixture, load_fixtures
+from harness.fixtures import (
+    Fixture,
+    FixtureError,
+    Report,
+    ReportedOutcome,
+    load_fixture,
+    load_fixtures,
+)
 from harness.network.conditions import Condition, load_conditions
 from harness.network.observations import Observation
 from harness.network.origins import Network
@@ -27,6 +35,9 @@ from harness.network.pki import Authority
 from harness.sandbox.outcomes import failure_cause
 from harness.variants import TIMEOUT, label, variant_client
 
+#: The variant that reads a Responses stream with the SDK's stream helper, not plain httpx.
+STREAM_HELPER = "sdk-stream-helper"
+RESPONSES_PATH = "/responses"
 #: Origin files that replay one report each, beside the matrix's own (``fixtures/reports/``).
 REPORTS_SUBDIR = "reports"
 
@@ -43,11 +54,15 @@ class VariantResult:
     expected: str
     reported: str  # the report's outcome in a word (``400``, ``ECONNRESET``)
     observations: tuple[Observation, ...] = field(default=())
+    raised: str | None = None  # the client library's exception class, with no transport error
 
     @property
     def got(self) -> str:
-        """What the client got, in a word or two: the status, or the failure's cause."""
-        return str(self.status) if self.status is not None else (self.cause or "no answer")
+        """What the client got, in a word: the status, the failure's cause, or the class the
+        client library raised."""
+        if self.status is not None:
+            return str(self.status)
+        return self.cause or self.raised or "no answer"
 
 
 @dataclass(frozen=True)
@@ -72,13 +87,66 @@ class ReproReport:
 
 def in_a_word(outcome: ReportedOutcome) -> str:
     """A reported outcome as :attr:`VariantResult.got` words what the client got."""
-    return str(outcome.status) if outcome.status is not None else str(outcome.errno)
+    if outcome.status is not None:
+        return str(outcome.status)
+    return str(outcome.errno or outcome.raises)
 
 
 def _describe_expected(outcome: ReportedOutcome) -> str:
     if outcome.status is not None:
         return f"{outcome.status} {outcome.body!r}"
+    if outcome.raises is not None:
+        return f"{outcome.raises} from the client library"
     return f"connection error with {outcome.errno}"
+
+
+@dataclass
+class _Got:
+    status: int | None = None
+    body: Any = None
+    cause: str | None = None
+    raised: str | None = None
+    line: str = ""
+
+
+def _plain_request(report: Report, client: httpx.Client, name: str) -> _Got:
+    """The report's request as httpx sends it."""
+    try:
+        response = client.request(
+            report.method,
+            report.url,
+            headers=dict(report.headers),
+            json=dict(report.payload) if report.payload else None,
+        )
+    except httpx.HTTPError as exc:
+        return _Got(cause=failure_cause(exc), line=f"{name}: {exc!r}")
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text
+    status, text = response.status_code, " ".join(response.text[:120].split())
+    return _Got(status=status, body=body, line=f"{name}: {status} {text}")
+
+
+def _stream_helper(report: Report, client: httpx.Client, name: str) -> _Got:
+    """The report's Responses request through the SDK's stream helper (``responses.stream()``
+    read to its final response), on ``client``: what checks the order of the events."""
+    if not report.url.endswith(RESPONSES_PATH):
+        return _Got(raised="ValueError", line=f"{name}: the report's URL is not a Responses URL")
+    base = report.url[: -len(RESPONSES_PATH)]
+    payload = {key: value for key, value in report.payload.items() if key != "stream"}
+    sdk = openai.OpenAI(api_key="harness-repro", base_url=base, http_client=client, max_retries=0)
+    try:
+        with sdk.responses.stream(**payload) as stream:
+            events = [event.type for event in stream]
+            stream.get_final_response()
+    except openai.APIStatusError as exc:
+        return _Got(status=exc.status_code, line=f"{name}: {exc.status_code} {exc.message[:120]}")
+    except (openai.APIConnectionError, httpx.HTTPError) as exc:
+        return _Got(cause=failure_cause(exc), line=f"{name}: {exc!r}")
+    except Exception as exc:  # the helper's own refusal: what the reporter's client raised
+        return _Got(raised=type(exc).__name__, line=f"{name}: {exc!r}")
+    return _Got(status=200, body=events, line=f"{name}: 200, events {', '.join(events)}")
 
 
 def _run_variant(
@@ -91,42 +159,32 @@ def _run_variant(
     report = fixture.report
     assert report is not None
     mark = network.log.mark()
-    status: int | None = None
-    body: Any = None
-    cause: str | None = None
     timeout = report.timeout or TIMEOUT
+    helper = variant == STREAM_HELPER
     with (
         network.reachable(environ),
-        variant_client(variant, proxy=network.proxy.url, timeout=timeout) as client,
+        variant_client(
+            "default" if helper else variant, proxy=network.proxy.url, timeout=timeout
+        ) as client,
     ):
-        try:
-            response = client.request(
-                report.method,
-                report.url,
-                headers=dict(report.headers),
-                json=dict(report.payload) if report.payload else None,
-            )
-        except httpx.HTTPError as exc:
-            cause = failure_cause(exc)
-            line = f"{label(variant)}: {exc!r}"
-        else:
-            status = response.status_code
-            line = f"{label(variant)}: {status} {response.text[:120]}"
-            try:
-                body = response.json()
-            except ValueError:
-                body = response.text
+        send = _stream_helper if helper else _plain_request
+        got = send(report, client, label(variant))
     if expected.status is not None:
-        matches = status == expected.status and (expected.body is None or body == expected.body)
+        matches = got.status == expected.status and (
+            expected.body is None or got.body == expected.body
+        )
+    elif expected.raises is not None:
+        matches = got.raised == expected.raises
     else:
-        matches = cause == expected.errno
+        matches = got.cause == expected.errno
     return VariantResult(
         variant=variant,
         label=label(variant),
-        line=line,
-        status=status,
-        body=body,
-        cause=cause,
+        line=got.line,
+        status=got.status,
+        body=got.body,
+        cause=got.cause,
+        raised=got.raised,
         matches=matches,
         expected=_describe_expected(expected),
         reported=in_a_word(expected),

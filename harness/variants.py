@@ -21,6 +21,8 @@ LABELS = {
     "keepalive": "keepalive transport",
     "custom": "keepalive transport",
     "proxy": "explicit proxy",
+    # replayed by harness.repro alone: the report's request through openai's responses.stream()
+    "sdk-stream-helper": "SDK stream helper",
 }
 TIMEOUT = 20.0
 

@@ -7,6 +7,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import RunCli
@@ -83,6 +85,10 @@ CATALOG = {
     "https://github.com/NousResearch/hermes-agent/issues/32373": "default transport TIMEOUT",
     "https://github.com/NousResearch/hermes-agent/issues/90449": "default transport TIMEOUT",
     "https://github.com/NousResearch/hermes-agent/issues/61850": "default transport 200",
+    "https://github.com/NousResearch/hermes-agent/issues/8133": "default transport 200, "
+    "SDK stream helper RuntimeError",
+    "https://github.com/NousResearch/hermes-agent/issues/14634": "default transport 200, "
+    "SDK stream helper RuntimeError",
 }
 
 
@@ -98,7 +104,7 @@ def test_repro_all_replays_every_report_in_one_line_each(run_cli: RunCli) -> Non
         assert f"reporter saw {saw}; here {saw} (" in rest, line
     assert "under codex-edge-challenge" in result.stdout
     assert "under https-proxy" in result.stdout
-    assert re.fullmatch(r"6 reports: 6 reproduced, 0 mismatched, in [\d.]+ s", summary)
+    assert re.fullmatch(r"8 reports: 8 reproduced, 0 mismatched, in [\d.]+ s", summary)
 
 
 def test_repro_all_json(run_cli: RunCli) -> None:
@@ -127,7 +133,7 @@ def test_repro_all_fails_on_one_mismatch_and_names_it(tmp_path: Path, run_cli: R
         mismatch
     )
     assert "transport 200 (" in mismatch
-    assert "6 reports: 5 reproduced, 1 mismatched" in result.stdout
+    assert "8 reports: 7 reproduced, 1 mismatched" in result.stdout
     assert result.stderr.strip() == "error: not reproduced: codex-no-first-byte"
 
 
@@ -155,3 +161,46 @@ def test_a_report_naming_an_unknown_condition_is_one_line(tmp_path: Path, run_cl
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"{path}: report.condition: no condition named 'https-proxi'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_stream_helper_variant_shows_what_the_sdk_refused(run_cli: RunCli) -> None:
+    result = run_cli("repro", "--fixture", "responses-stream-in-progress-first")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("default transport: 200 event: response.in_progress data: ")
+    assert lines[1] == (
+        "SDK stream helper: RuntimeError('Expected to have received `response.created` "
+        "before `response.in_progress`')"
+    )
+    assert "SDK stream helper: matches the report" in lines
+
+
+def test_a_stream_helper_that_accepts_the_stream_is_a_mismatch(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    """Put response.created back first: the helper reads the stream, the report no longer holds."""
+    shutil.copytree(FIXTURE_DIR, tmp_path / "fixtures")
+    path = tmp_path / "fixtures" / "reports" / "responses-stream-rate-limits-first.json"
+    data = json.loads(path.read_text())
+    events = data["replies"][0]["sse"]
+    events.insert(0, events.pop(1))  # response.created, then codex.rate_limits
+    path.write_text(json.dumps(data))
+    result = run_cli("repro", "--fixtures", str(tmp_path / "fixtures"), "--fixture", path.stem)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "SDK stream helper: DIFFERS: report saw RuntimeError from the client library" in (
+        result.stdout
+    )
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    """`repro --all | head -1` closes the pipe early: exit 141, no traceback."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "harness", "repro", "--all"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # before the first line: its print meets a closed pipe
+        stderr = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 141, stderr
+    assert "Traceback" not in stderr
