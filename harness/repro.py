@@ -131,8 +131,6 @@ def _plain_request(report: Report, client: httpx.Client, name: str) -> _Got:
 def _stream_helper(report: Report, client: httpx.Client, name: str) -> _Got:
     """The report's Responses request through the SDK's stream helper (``responses.stream()``
     read to its final response), on ``client``: what checks the order of the events."""
-    if not report.url.endswith(RESPONSES_PATH):
-        return _Got(raised="ValueError", line=f"{name}: the report's URL is not a Responses URL")
     base = report.url[: -len(RESPONSES_PATH)]
     payload = {key: value for key, value in report.payload.items() if key != "stream"}
     sdk = openai.OpenAI(api_key="harness-repro", base_url=base, http_client=client, max_retries=0)
@@ -161,6 +159,11 @@ def _run_variant(
     mark = network.log.mark()
     timeout = report.timeout or TIMEOUT
     helper = variant == STREAM_HELPER
+    if helper and not report.url.endswith(RESPONSES_PATH):
+        raise FixtureError(
+            f"{fixture.path}: report.request.url: the {STREAM_HELPER} variant reads a Responses "
+            f"stream; give a URL ending in {RESPONSES_PATH}"
+        )
     with (
         network.reachable(environ),
         variant_client(

@@ -204,3 +204,17 @@ def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
         stderr = proc.stderr.read().decode()
         assert proc.wait(timeout=60) == 141, stderr
     assert "Traceback" not in stderr
+
+
+def test_the_stream_helper_needs_a_responses_url(tmp_path: Path, run_cli: RunCli) -> None:
+    shutil.copytree(FIXTURE_DIR, tmp_path / "fixtures")
+    path = tmp_path / "fixtures" / "reports" / "responses-stream-in-progress-first.json"
+    data = json.loads(path.read_text())
+    data["report"]["request"]["url"] = "https://responses-relay.example/openai/models"
+    path.write_text(json.dumps(data))
+    result = run_cli("repro", "--fixtures", str(tmp_path / "fixtures"), "--fixture", path.stem)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip() == (
+        f"error: {path}: report.request.url: the sdk-stream-helper variant reads a Responses "
+        "stream; give a URL ending in /responses"
+    )
