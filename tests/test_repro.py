@@ -105,6 +105,10 @@ def test_repro_all_replays_every_report_in_one_line_each(run_cli: RunCli) -> Non
     assert "under codex-edge-challenge" in result.stdout
     assert "under https-proxy" in result.stdout
     assert re.fullmatch(r"8 reports: 8 reproduced, 0 mismatched, in [\d.]+ s", summary)
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    shown = readme.split("python -m harness repro --all`: each", 1)[1].split("```")[1]
+    timings = re.compile(r"[\d.]+ s\b")
+    assert timings.sub("T", shown.strip()) == timings.sub("T", result.stdout.strip())
 
 
 def test_repro_all_json(run_cli: RunCli) -> None:
