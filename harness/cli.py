@@ -536,6 +536,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             code = int(args.run(args))
             checkpoint()  # a signal whose first raise was swallowed still ends the command
+            sys.stdout.flush()  # a reader that went away shows here, not in the exit's flush
             return code
         except HarnessError as exc:
             if (interrupted := received()) is not None:  # the factory turned the signal into this
