@@ -14,12 +14,15 @@ import ctypes
 import ctypes.util
 import os
 import signal
+import time
 from pathlib import Path
 
 PROC = Path("/proc")
 PR_SET_CHILD_SUBREAPER = 36
 #: Rounds of "find every descendant, SIGKILL it" before giving up on a tree that keeps forking.
 KILL_ROUNDS = 50
+CMDLINE_TRIES = 20
+CMDLINE_RETRY_SECONDS = 0.005
 
 
 def _libc() -> ctypes.CDLL | None:
@@ -91,12 +94,24 @@ def descendants(pid: int, table: dict[int, int] | None = None) -> list[int]:
     return found
 
 
+def _cmdline(pid: int) -> bytes:
+    """The process's command line. A process in the middle of an exec has its new name but not
+    yet its arguments (an empty cmdline); it has them within milliseconds, so ask again a few
+    times before settling for the name."""
+    for _ in range(CMDLINE_TRIES):
+        try:
+            raw = (PROC / str(pid) / "cmdline").read_bytes()
+        except OSError:
+            return b""
+        if raw or is_zombie_or_gone(pid):
+            return raw
+        time.sleep(CMDLINE_RETRY_SECONDS)
+    return b""
+
+
 def describe(pid: int) -> str:
     """``pid 123 (sleep 60)``: the pid and its command line, for a failure message."""
-    try:
-        raw = (PROC / str(pid) / "cmdline").read_bytes()
-    except OSError:
-        raw = b""
+    raw = _cmdline(pid)
     command = raw.replace(b"\0", b" ").decode(errors="replace").strip()
     if not command:
         with contextlib.suppress(OSError):
