@@ -33,7 +33,7 @@ from harness.judging.expectation import (
     KeepaliveExpectation,
 )
 from harness.judging.proxy_rules import expected_route
-from harness.network.conditions import load_conditions
+from harness.network.conditions import DIRECT, load_conditions
 from harness.record import record
 from harness.repro import ReproReport, origin_files, run_catalog, run_repro
 from harness.sandbox.pool import DEFAULT_IMPORT_SECONDS, Sandbox
@@ -215,7 +215,7 @@ def _catalog_line(result: ReproReport) -> str:
     """One report: whether it matched, its link, what its reporter saw and what arrived here."""
     saw = ", ".join(f"{v.label} {v.reported}" for v in result.variants)
     got = ", ".join(f"{v.label} {v.got}" for v in result.variants)
-    under = "" if result.condition == "direct" else f" under {result.condition}"
+    under = "" if result.condition == DIRECT.name else f" under {result.condition}"
     verdict = "reproduced" if result.ok else "MISMATCH"
     return (
         f"{verdict:<10}  {result.source}  ({result.fixture}{under}): reporter saw {saw}; "
@@ -224,10 +224,10 @@ def _catalog_line(result: ReproReport) -> str:
 
 
 def repro_all(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    results = run_catalog(_fixture_dir(args))
+    started, directory = time.perf_counter(), _fixture_dir(args)
+    results = run_catalog(directory)
     if not results:
-        raise UsageInputError(f"{_fixture_dir(args)}: no origin file carries a report")
+        raise UsageInputError(f"{directory}: no origin file carries a report")
     failed = [result for result in results if not result.ok]
     if args.json:
         reports = [result.as_json() for result in results]

@@ -299,10 +299,20 @@ def _stall(item: _Fields, events: int | None) -> StreamStall | None:
     if not 0 <= after <= highest:
         what = f"0 to {highest} (the number of 'sse' events)" if events is not None else "0"
         raise section.fail("after_events", f"expected {what}, got {after}")
-    seconds = section.get("seconds", (int, float))
-    if isinstance(seconds, bool) or not 0 < seconds <= MAX_STALL_SECONDS:
-        raise section.fail("seconds", f"expected more than 0 and at most {MAX_STALL_SECONDS:g}")
-    return StreamStall(after, float(seconds))
+    seconds = _bounded_seconds(section, "seconds")
+    assert seconds is not None
+    return StreamStall(after, seconds)
+
+
+def _bounded_seconds(section: _Fields, key: str, default: Any = ...) -> float | None:
+    """A duration the harness waits out (a stall, a client's timeout): above 0 and at most
+    the bound every stall has."""
+    value = section.get(key, (int, float), default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not 0 < value <= MAX_STALL_SECONDS:
+        raise section.fail(key, f"expected more than 0 and at most {MAX_STALL_SECONDS:g}")
+    return float(value)
 
 
 def _report(section: _Fields) -> Report:
@@ -323,9 +333,6 @@ def _report(section: _Fields) -> Report:
         if sum(value is not None for value in given) != 1:
             raise entry.fail("status", "give exactly one of 'status', 'errno' and 'raises'")
         outcomes[variant] = outcome
-    timeout = request.get("timeout", (int, float), None)
-    if timeout is not None and (isinstance(timeout, bool) or not 0 < timeout <= MAX_STALL_SECONDS):
-        raise request.fail("timeout", f"expected more than 0 and at most {MAX_STALL_SECONDS:g}")
     return Report(
         url=request.get("url", str),
         headers=dict(request.get("headers", dict, {})),
@@ -333,7 +340,7 @@ def _report(section: _Fields) -> Report:
         outcomes=outcomes,
         method=request.get("method", str, "POST").upper(),
         condition=section.get("condition", str, None),
-        timeout=float(timeout) if timeout is not None else None,
+        timeout=_bounded_seconds(request, "timeout", None),
     )
 
 

@@ -28,7 +28,7 @@ from harness.fixtures import (
     load_fixture,
     load_fixtures,
 )
-from harness.network.conditions import Condition, load_conditions
+from harness.network.conditions import DIRECT, Condition, load_conditions
 from harness.network.observations import Observation
 from harness.network.origins import Network
 from harness.network.pki import Authority
@@ -73,7 +73,7 @@ class ReproReport:
     seconds: float
     #: The reporter's own words for what they saw (the provenance's ``observed``), if recorded.
     observed: str = ""
-    condition: str = "direct"
+    condition: str = DIRECT.name
 
     @property
     def ok(self) -> bool:
@@ -246,7 +246,7 @@ def run_repro(fixture: Fixture, conditions_dir: Path | None = None) -> ReproRepo
         variants=variants,
         seconds=time.perf_counter() - started,
         observed=str(fixture.provenance.get("observed", "")),
-        condition=condition.name if condition is not None else "direct",
+        condition=(condition or DIRECT).name,
     )
 
 
