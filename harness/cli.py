@@ -34,6 +34,7 @@ from harness.judging.expectation import (
 )
 from harness.judging.proxy_rules import expected_route
 from harness.network.conditions import DIRECT, load_conditions
+from harness.network.edge import CHECKS
 from harness.record import record
 from harness.repro import ReproReport, origin_files, run_catalog, run_repro
 from harness.sandbox.pool import DEFAULT_IMPORT_SECONDS, Sandbox
@@ -483,8 +484,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="identity",
         metavar="CHECKS|off",
         help="what the Codex edge's identity challenge (condition codex-edge-challenge) "
-        "demands: a comma-separated list of originator, user-agent, chatgpt-account-id, or "
-        f"'off'; default: ${settings.IDENTITY.env}, else all three",
+        f"demands: a comma-separated list of {', '.join(CHECKS)}, or "
+        f"'off'; default: ${settings.IDENTITY.env}, else all of them",
     )
     judge.add_argument("--json", action="store_true", help="print the report as JSON")
     judge.add_argument(

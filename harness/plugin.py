@@ -24,7 +24,7 @@ from harness.judging import settings
 from harness.judging.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
 from harness.judging.expectation import DEFAULT_IDLE_SECONDS, KeepaliveExpectation
 from harness.judging.junit import CATEGORIES_PROPERTY
-from harness.network.edge import describe_demanded
+from harness.network.edge import CHECKS, describe_demanded
 from harness.sandbox.pool import DEFAULT_IMPORT_SECONDS
 
 if TYPE_CHECKING:
@@ -105,8 +105,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         settings.IDENTITY: (
             "CHECKS|off",
             "what the Codex edge's identity challenge (condition codex-edge-challenge) demands: "
-            "a comma-separated list of originator, user-agent, chatgpt-account-id, or 'off' "
-            "(default all three)",
+            f"a comma-separated list of {', '.join(CHECKS)}, or 'off' (default all of them)",
         ),
     }
     for knob, (metavar, text) in knobs.items():

@@ -348,5 +348,5 @@ def test_a_bad_identity_setting_is_refused_before_the_run(
     err = capsys.readouterr().err
     assert err == (
         "error: --harness-identity: 'cookie' is not allowed; expected 'off' or a comma-separated "
-        "list of originator, user-agent, chatgpt-account-id\n"
+        "list of originator, user-agent, chatgpt-account-id, tls-fingerprint\n"
     )

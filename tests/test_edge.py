@@ -22,6 +22,7 @@ from harness.network.edge import (
 from harness.network.kernel import kernel_view_available
 from harness.network.origins import Network
 from harness.network.pki import Authority
+from harness.variants import own_ssl_context
 
 CONDITION = load_condition(CONDITION_DIR / "codex-edge-challenge.json")
 CHALLENGE = CONDITION.challenge
@@ -131,7 +132,7 @@ def test_a_bad_setting_is_one_line_naming_the_choices(value: str) -> None:
         parse_demanded(value, "env HARNESS_IDENTITY")
     assert str(raised.value) == (
         f"env HARNESS_IDENTITY: {value!r} is not allowed; expected 'off' or a comma-separated "
-        "list of originator, user-agent, chatgpt-account-id"
+        "list of originator, user-agent, chatgpt-account-id, tls-fingerprint"
     )
 
 
@@ -147,6 +148,8 @@ def test_a_bad_setting_is_one_line_naming_the_choices(value: str) -> None:
         ({"headers": {"a": 1}}, "challenge.headers: expected an object of strings"),
         ({"colour": "red"}, "challenge.colour: unknown key"),
         ({"originator": ["codex_cli_rs"]}, "challenge.originator: unknown key; did you mean"),
+        ({"fingerprints": "t12*"}, "challenge.fingerprints: expected list, got str"),
+        ({"fingerprints": ["t13"]}, "challenge.fingerprints[0]: 't13' is not a JA4"),
     ],
 )
 def test_a_bad_challenge_section_names_the_file_and_its_key(
@@ -180,9 +183,11 @@ def network(tmp_path: Path) -> Iterator[Network]:
         yield network
 
 
-def post(network: Network, headers: dict[str, str]) -> httpx.Response:
-    with network.reachable(), httpx.Client(headers=headers) as client:
-        return client.post(URL, json=REPORT_BODY)
+def post(network: Network, headers: dict[str, str], *, own_ssl: bool = False) -> httpx.Response:
+    with network.reachable():
+        verify = own_ssl_context() if own_ssl else True
+        with httpx.Client(headers=headers, verify=verify) as client:
+            return client.post(URL, json=REPORT_BODY)
 
 
 def test_under_the_condition_a_request_without_the_headers_gets_the_challenge(
@@ -207,6 +212,37 @@ def test_under_the_condition_a_request_with_the_headers_is_served(network: Netwo
     assert (response.status_code, response.json()) == (400, {"detail": "Input must be a list"})
     (seen,) = network.requests.since(mark)
     assert seen.challenged is None
+
+
+def test_a_fingerprinted_client_hello_gets_the_challenge_whatever_its_headers(
+    network: Network,
+) -> None:
+    """The identity headers are all there; the connection's ClientHello (TLS 1.2 at most) is
+    one the condition lists, so the edge challenges it, and the SDK default's is served."""
+    assert CHALLENGE.fingerprints == ("t12*",)
+    mark = network.requests.mark()
+    with network.under(CONDITION):
+        refused = post(network, FIXED, own_ssl=True)
+        served = post(network, FIXED)
+    assert (refused.status_code, refused.headers["cf-mitigated"]) == (403, "challenge")
+    assert served.status_code == 400
+    first, second = network.requests.since(mark)
+    (observed, _) = network.log.of("chatgpt-codex")[-2:]
+    assert observed.ja4 is not None and observed.ja4.startswith("t12")
+    assert first.challenged == (
+        f"ClientHello JA4 {observed.ja4} is one the edge fingerprints (t12*)"
+    )
+    assert second.challenged is None
+
+
+def test_the_fingerprint_check_is_the_adopters_to_drop(network: Network) -> None:
+    network.identity_demanded = parse_demanded("originator,user-agent", "test")
+    with network.under(CONDITION):
+        assert post(network, FIXED, own_ssl=True).status_code == 400
+    network.identity_demanded = parse_demanded("tls-fingerprint", "test")
+    with network.under(CONDITION):
+        assert post(network, {}, own_ssl=True).status_code == 403
+        assert post(network, {}).status_code == 400
 
 
 def test_outside_the_condition_or_with_nothing_demanded_nothing_is_challenged(

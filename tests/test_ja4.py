@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from harness.network.faults import FaultRules, RuleError
+from harness.network.faults import ConnectionFacts, FaultRules, RuleError
 from harness.network.ja4 import is_grease, ja4, ja4_r
+from harness.network.kernel import KeepaliveState
 from harness.network.tls import ClientHello, parse_client_hello
 
 VECTORS = json.loads((Path(__file__).parent / "data" / "ja4_vectors.json").read_text())
@@ -126,3 +127,31 @@ def test_no_ciphers_and_no_extensions_hash_as_zeros() -> None:
 def test_a_malformed_ja4_predicate_is_refused(when: object, message: str) -> None:
     with pytest.raises(RuleError, match=message.replace("[", r"\[").replace("]", r"\]")):
         FaultRules.from_spec([{"when": when, "action": "reset"}])
+
+
+@pytest.mark.parametrize(
+    "pattern, matched",
+    [
+        ("t12*", {"t12d0508h1_9fb2f9c2e5cc_e7e480e5a997"}),
+        ("t13d????h2_*", {"t13d1516h2_8daaf6152771_e5627efa2ab1"}),
+        ("*_9fb2f9c2e5cc_*", {"t12d0508h1_9fb2f9c2e5cc_e7e480e5a997"}),
+        ("t13d1812h1_85036bcba153_d41ae481755e", {"t13d1812h1_85036bcba153_d41ae481755e"}),
+    ],
+)
+def test_a_rule_names_a_family_of_client_hellos_by_pattern(pattern: str, matched: set[str]) -> None:
+    """``*`` and ``?`` name what sets a family apart (a TLS version cap, an ALPN), which stays
+    true where the exact JA4 of a client depends on the machine's TLS library."""
+    seen = (
+        "t12d0508h1_9fb2f9c2e5cc_e7e480e5a997",
+        "t13d1516h2_8daaf6152771_e5627efa2ab1",
+        "t13d1812h1_85036bcba153_d41ae481755e",
+    )
+    rules = FaultRules.from_spec([{"when": {"ja4": pattern}, "action": "reset"}])
+    keepalive = KeepaliveState(armed=False, idle_seconds=None, source="test")
+    hit = {
+        value
+        for value in seen
+        if rules.match(ConnectionFacts(True, "x.test", (), keepalive, ja4=value)) is not None
+    }
+    assert hit == matched
+    assert rules.match(ConnectionFacts(False, None, (), keepalive)) is None  # no ClientHello

@@ -156,7 +156,8 @@ def codex(case: Case) -> bool:
 
 
 def challenged(case: Case) -> bool:
-    """The cases the Codex edge's identity challenge stands in front of."""
+    """The cases the Codex edge's challenge (identity headers and ClientHello) stands in front
+    of."""
     return "condition:codex-edge-challenge" in case.categories
 
 
@@ -194,6 +195,12 @@ KNOWN_BAD: dict[str, tuple[str, tuple[str, ...], Callable[[Case], bool]]] = {
     # a Codex client without the identity headers, on its only path or on the auxiliary one
     "no_identity": ("harness.targets.noidentity:factory", (), challenged),
     "aux_identity": ("harness.targets.auxidentity:auxiliary", (), challenged),
+    # its ClientHello left unjudged, the edge's fingerprint rule (TLS 1.2 at most) still meets it
+    "own_ssl_client_hello_off": (
+        "harness.targets.ownssl:factory",
+        ("--harness-client-hello", "off"),
+        challenged,
+    ),
 }
 
 
@@ -203,7 +210,6 @@ RIGHT = {
     "no_keepalive_not_judged": ("nokeepalive:factory", ("--keepalive-idle", "off")),
     "cached": ("harness.targets.cached:factory", ()),
     "self_alarm": ("selfalarm:factory", ()),
-    "own_ssl_not_judged": ("harness.targets.ownssl:factory", ("--harness-client-hello", "off")),
     "aux_identity_main": ("harness.targets.auxidentity:factory", ()),
     "no_identity_not_demanded": (
         "harness.targets.noidentity:factory",
@@ -217,7 +223,7 @@ RUNS = {
     "judged-2": ("scheme_blind", "no_proxy_blind", "no_keepalive", "fifth_call", "key_cached"),
     "keepalive-off": ("no_keepalive_not_judged", "regressed_keepalive_off"),
     "judged-3": ("self_alarm", "exiting", "wrong_path", "own_ssl"),
-    "client-hello-off": ("own_ssl_not_judged",),
+    "client-hello-off": ("own_ssl_client_hello_off",),
     "identity": ("no_identity", "aux_identity", "aux_identity_main"),
     "identity-off": ("no_identity_not_demanded",),
     "reversed": ("cached", "shared"),

@@ -41,7 +41,10 @@ SUMMARIES = {
     WRONG_PATH: "a request path outside the endpoint's base path",
     TLS_TRUST: "the client does not trust the session CA (SSL_CERT_FILE)",
     CLIENT_HELLO: "a Codex client's TLS ClientHello (JA4) is not the SDK default client's",
-    IDENTITY_CHALLENGE: "the Codex edge challenged a request without the identity headers",
+    IDENTITY_CHALLENGE: (
+        "the Codex edge challenged a request without the identity headers, or on a "
+        "ClientHello it fingerprints"
+    ),
     FACTORY_RAISED: "the factory raised building this client",
     FACTORY_RETURNED: "the factory returned something other than an OpenAI client",
     FACTORY_ENDED: "the scenario's process ended (exit, signal, crash) before it reported",

@@ -19,6 +19,7 @@ from harness.judging import causes
 from harness.judging.causes import CAUSES, SUMMARIES
 from harness.judging.drive import Result
 from harness.network.address import host_header_name, path_is_under
+from harness.network.edge import FINGERPRINT_REFUSAL
 from harness.network.kernel import KeepaliveState
 
 # The names verdicts use, from the one vocabulary (harness.judging.causes).
@@ -271,11 +272,12 @@ def _cause(
         )
     challenged = [r.challenged for r in result.requests if r.challenged]
     if challenged:
-        return (
-            CAUSE_IDENTITY_CHALLENGE,
-            f"{challenged[0]} (the Codex edge wants the identity headers a Codex client sends, "
-            "--harness-identity)",
+        wants = (
+            "the Codex edge lets the SDK default client's ClientHello through"
+            if challenged[0].startswith(FINGERPRINT_REFUSAL)
+            else "the Codex edge wants the identity headers a Codex client sends"
         )
+        return CAUSE_IDENTITY_CHALLENGE, f"{challenged[0]} ({wants}, --harness-identity)"
     if expect.client_hello is not None and _client_hello_problems(result, expect.client_hello):
         seen = sorted({o.ja4 or "unreadable" for o in result.observations if o.tls})
         return (

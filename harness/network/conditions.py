@@ -26,6 +26,7 @@ from harness.fixtures import (
 )
 from harness.network.edge import CHALLENGE_KEYS, Challenge
 from harness.network.faults import FaultRules, RuleError
+from harness.network.ja4 import FingerprintError, fingerprints
 
 CONDITION_DIR = FIXTURE_DIR / "conditions"
 
@@ -119,6 +120,12 @@ def _challenge(section: Section) -> Challenge:
     html = section.get("html", str)
     if not html:
         raise section.fail("html", "expected the challenge page's HTML")
+    listed = section.get("fingerprints", list, [])
+    try:
+        ja4s = fingerprints(listed, "fingerprints") if listed else ()
+    except FingerprintError as exc:
+        key, _, message = str(exc).partition(": ")
+        raise section.fail(key, message) from None
     return Challenge(
         hosts=tuple(host.rstrip(".").lower() for host in _strings(section, "hosts")),
         path_prefix=path_prefix,
@@ -126,6 +133,7 @@ def _challenge(section: Section) -> Challenge:
         status=status,
         headers=tuple(headers.items()),
         html=html,
+        fingerprints=ja4s,
     )
 
 

@@ -19,14 +19,28 @@ from dataclasses import dataclass
 
 from harness.errors import UsageInputError
 from harness.network.address import host_header_name, path_is_under
+from harness.network.ja4 import matching
 
 ORIGINATOR = "originator"
 USER_AGENT = "user-agent"
 ACCOUNT_ID = "chatgpt-account-id"
+#: The ClientHello: a connection whose JA4 matches one the edge lists is challenged whatever its
+#: headers say (hermes-agent 30480, 41899, 72928).
+FINGERPRINT = "tls-fingerprint"
+#: How a refusal for the ClientHello starts (the others name a header).
+FINGERPRINT_REFUSAL = "ClientHello JA4"
 #: The checks the edge can make, in the order a failure names them.
-CHECKS = (ORIGINATOR, USER_AGENT, ACCOUNT_ID)
+CHECKS = (ORIGINATOR, USER_AGENT, ACCOUNT_ID, FINGERPRINT)
 #: The keys a condition file's ``challenge`` section may hold.
-CHALLENGE_KEYS = ("hosts", "path_prefix", "originators", "status", "headers", "html")
+CHALLENGE_KEYS = (
+    "hosts",
+    "path_prefix",
+    "originators",
+    "fingerprints",
+    "status",
+    "headers",
+    "html",
+)
 #: The claim of a ChatGPT OAuth access token that carries the account id.
 AUTH_CLAIM = "https://api.openai.com/auth"
 
@@ -35,7 +49,9 @@ AUTH_CLAIM = "https://api.openai.com/auth"
 class Challenge:
     """Where the edge challenges and what it answers: requests to ``hosts`` whose path starts
     with ``path_prefix`` must pass the demanded checks; ``originators`` are the admitted
-    ``originator`` values (an entry ending in ``*`` admits any value with that start)."""
+    ``originator`` values (an entry ending in ``*`` admits any value with that start);
+    ``fingerprints`` the JA4s (or patterns, :func:`harness.network.ja4.fingerprints`) of the
+    ClientHellos it challenges."""
 
     hosts: tuple[str, ...]
     path_prefix: str
@@ -43,6 +59,7 @@ class Challenge:
     status: int
     headers: tuple[tuple[str, str], ...]
     html: str
+    fingerprints: tuple[str, ...] = ()
 
     def covers(self, host: str, path: str) -> bool:
         return host_header_name(host) in self.hosts and path_is_under(path, self.path_prefix)
@@ -56,19 +73,25 @@ class Challenge:
                 return True
         return False
 
-    def refusal(self, headers: Mapping[str, str], demanded: Iterable[str]) -> str | None:
-        """Why the edge challenges a request with these headers (None: it lets it through),
-        worded as the failure names it (``no originator header``). Header names are matched
-        case-insensitively."""
+    def refusal(
+        self, headers: Mapping[str, str], demanded: Iterable[str], ja4: str | None = None
+    ) -> str | None:
+        """Why the edge challenges a request with these headers, on a connection whose
+        ClientHello had this ``ja4`` (None: it lets it through), worded as the failure names it
+        (``no originator header``). Header names are matched case-insensitively."""
         lower = {name.lower(): value for name, value in headers.items()}
         for check in (c for c in CHECKS if c in set(demanded)):
-            problem = self._check(check, lower)
+            problem = self._check(check, lower, ja4)
             if problem is not None:
                 return problem
         return None
 
-    def _check(self, check: str, headers: Mapping[str, str]) -> str | None:
-        if check == ORIGINATOR:
+    def _check(self, check: str, headers: Mapping[str, str], ja4: str | None) -> str | None:
+        if check == FINGERPRINT:
+            pattern = matching(self.fingerprints, ja4)
+            if pattern is not None:
+                return f"{FINGERPRINT_REFUSAL} {ja4} is one the edge fingerprints ({pattern})"
+        elif check == ORIGINATOR:
             value = headers.get(ORIGINATOR)
             if value is None:
                 return "no originator header"

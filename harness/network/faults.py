@@ -9,7 +9,6 @@ connection no rule matches is served. Actions that take a parameter name it besi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -17,6 +16,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.keys import suggestion, unknown_key_message, unknown_keys
+from harness.network.ja4 import FingerprintError, fingerprints, matching
 from harness.network.kernel import KeepaliveState
 
 MAX_STALL_SECONDS = 30.0
@@ -50,10 +50,6 @@ class ConnectionFacts:
     direct: bool = True
     ja4: str | None = None  # of the ClientHello, if one was read
 
-
-#: A JA4 as FoxIO's method writes it: ``t13d1516h2_8daaf6152771_e5627efa2ab1``.
-#: The ALPN pair keeps an ALPN value's own letters, capitals included.
-JA4_PATTERN = re.compile(r"[tqd][0-9a-z]{2}[di][0-9]{4}[0-9A-Za-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}")
 
 Predicate = Callable[[ConnectionFacts], bool]
 #: Predicates written as an object with one key.
@@ -101,8 +97,11 @@ def compile_predicate(spec: Any, where: str = "when") -> Predicate:
         protocol = str(value)
         return lambda facts: protocol in facts.alpn
     if key == "ja4":
-        fingerprints = _ja4_values(value, f"{where}.ja4")
-        return lambda facts: facts.ja4 in fingerprints
+        try:
+            patterns = fingerprints(value, f"{where}.ja4")
+        except FingerprintError as exc:
+            raise RuleError(str(exc)) from None
+        return lambda facts: matching(patterns, facts.ja4) is not None
     if key == "keepalive_idle_below":
         limit = float(value)
         return lambda facts: (
@@ -111,21 +110,6 @@ def compile_predicate(spec: Any, where: str = "when") -> Predicate:
     raise RuleError(
         f"{where}: unknown predicate {key!r}; {suggestion(str(key), _COMPOSED, 'predicates')}"
     )
-
-
-def _ja4_values(value: Any, where: str) -> frozenset[str]:
-    """One JA4 or a non-empty list of them (a fingerprint challenge names the ones it blocks)."""
-    values = [value] if isinstance(value, str) else value
-    if not isinstance(values, list) or not values:
-        raise RuleError(f"{where}: expected a JA4 or a non-empty list of them")
-    for index, item in enumerate(values):
-        if not isinstance(item, str) or not JA4_PATTERN.fullmatch(item):
-            raise RuleError(
-                f"{where}: {item!r} is not a JA4 (like t13d1516h2_8daaf6152771_e5627efa2ab1)"
-                if isinstance(value, str)
-                else f"{where}[{index}]: {item!r} is not a JA4"
-            )
-    return frozenset(values)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ backend's edge does) tells two ClientHellos apart by exactly this.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+import re
 
 from harness.network.tls import EXT_ALPN, EXT_SERVER_NAME, ClientHello
 
@@ -91,3 +93,41 @@ def ja4(hello: ClientHello) -> str:
 
 def ja4_r(hello: ClientHello) -> str:
     return "_".join(raw_parts(hello))
+
+
+#: A JA4 as FoxIO's method writes it: ``t13d1516h2_8daaf6152771_e5627efa2ab1``.
+#: The ALPN pair keeps an ALPN value's own letters, capitals included.
+JA4_PATTERN = re.compile(r"[tqd][0-9a-z]{2}[di][0-9]{4}[0-9A-Za-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}")
+#: A family of them: a JA4 with ``*`` (any run) and ``?`` (any one character), ``t12*`` for every
+#: ClientHello that offers TLS 1.2 at most. The exact values an edge blocks depend on the client's
+#: TLS library, so a portable rule names what sets a family apart.
+JA4_WILDCARD = re.compile(r"[0-9A-Za-z_?*]*[?*][0-9A-Za-z_?*]*")
+
+
+class FingerprintError(ValueError):
+    """A value that is neither a JA4 nor a JA4 pattern; the message says which was expected."""
+
+
+def fingerprints(value: object, where: str) -> tuple[str, ...]:
+    """One JA4 (or pattern) or a non-empty list of them, as a rule or a challenge names them;
+    a message names ``where`` (and the item's index in a list)."""
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not values:
+        raise FingerprintError(f"{where}: expected a JA4 or a non-empty list of them")
+    for index, item in enumerate(values):
+        if not isinstance(item, str) or not (
+            JA4_PATTERN.fullmatch(item) or JA4_WILDCARD.fullmatch(item)
+        ):
+            at = where if isinstance(value, str) else f"{where}[{index}]"
+            raise FingerprintError(
+                f"{at}: {item!r} is not a JA4 (like t13d1516h2_8daaf6152771_e5627efa2ab1) "
+                "nor a pattern of them (like t12*)"
+            )
+    return tuple(values)
+
+
+def matching(patterns: tuple[str, ...], fingerprint: str | None) -> str | None:
+    """The first of ``patterns`` that ``fingerprint`` matches (None: none, or no ClientHello)."""
+    if fingerprint is None:
+        return None
+    return next((p for p in patterns if fnmatch.fnmatchcase(fingerprint, p)), None)

@@ -59,11 +59,14 @@ class Backend(HTTPServer):
         idle_timeout: float = IDLE_TIMEOUT,
         name: str = "",
         requests: RecordLog[RequestSeen] | None = None,
+        fingerprint_of: Callable[[Address], str | None] = lambda peer: None,
     ) -> None:
         super().__init__(host="127.0.0.1", port=0, ssl_context=ssl_context, threaded=True)
         self._idle_timeout = idle_timeout
         self._name = name
         self._requests = requests
+        #: The JA4 of the ClientHello the gate peeked on a connection, by the client's address.
+        self._fingerprint_of = fingerprint_of
         #: The identity challenge in force and the checks it makes (set per scenario).
         self.edge: tuple[Challenge, tuple[str, ...]] | None = None
         #: Set when the backend stops: ends a reply's stall at once.
@@ -71,11 +74,14 @@ class Backend(HTTPServer):
 
     def dispatch(self, request: Request) -> Response:
         """Record where the request was sent (Host and path) and its headers; answer with the
-        edge's identity challenge if one is in force and refuses it, else serve it."""
+        edge's identity challenge if one is in force and refuses it (its headers, or the
+        connection's ClientHello), else serve it."""
         host = request.headers.get("Host", "")
         refusal, edge = None, self.edge
         if edge is not None and edge[0].covers(host, request.path):
-            refusal = edge[0].refusal(dict(request.headers.items()), edge[1])
+            peer = (str(request.remote_addr), int(request.environ.get("REMOTE_PORT", 0)))
+            ja4 = self._fingerprint_of(peer)
+            refusal = edge[0].refusal(dict(request.headers.items()), edge[1], ja4)
         if self._requests is not None:
             headers = tuple(redact_header_pairs(request.headers.items()))
             seen = RequestSeen(self._name, request.method, host, request.path, headers, refusal)
@@ -283,7 +289,12 @@ class Origin:
         context = (
             authority.server_context(list(fixture.hosts)) if fixture.scheme == "https" else None
         )
-        self.backend = Backend(context, name=fixture.name, requests=requests)
+        self.backend = Backend(
+            context,
+            name=fixture.name,
+            requests=requests,
+            fingerprint_of=lambda peer: log.ja4_of(fixture.name, peer),
+        )
         self.backend.start()
         try:
             self._install_replies()

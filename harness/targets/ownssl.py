@@ -8,20 +8,11 @@ default client's. Every other endpoint gets the reference fix's keepalive client
 
 from __future__ import annotations
 
-import os
-import ssl
-
 import httpx
 import openai
 
 from harness.targets import reference
-
-
-def _context() -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE"))
-    context.maximum_version = ssl.TLSVersion.TLSv1_2
-    context.set_ciphers("ECDHE+AESGCM")
-    return context
+from harness.variants import own_ssl_context
 
 
 def factory(
@@ -35,11 +26,11 @@ def factory(
             api_key=api_key,
             base_url=base_url,
             default_headers=headers,
-            http_client=httpx.AsyncClient(verify=_context()),
+            http_client=httpx.AsyncClient(verify=own_ssl_context()),
         )
     return openai.OpenAI(
         api_key=api_key,
         base_url=base_url,
         default_headers=headers,
-        http_client=httpx.Client(verify=_context()),
+        http_client=httpx.Client(verify=own_ssl_context()),
     )
