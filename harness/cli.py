@@ -162,7 +162,8 @@ outcome per variant, the reply, and a fault rule inferred from which variants go
 is the only subcommand that reaches the network.
 
 variants: default (httpx as the SDK builds it), keepalive (a transport with SO_KEEPALIVE),
-proxy (through --proxy or HTTPS_PROXY).
+proxy (through --proxy, else the URL scheme's variable, HTTPS_PROXY or HTTP_PROXY, or ALL_PROXY,
+unless NO_PROXY exempts the host).
 credentials: only from HARNESS_RECORD_BEARER or OPENAI_API_KEY, never from arguments; without
 either it refuses unless --anonymous is given. Authorization, cookies, tokens and account ids are
 redacted from everything written.

@@ -186,3 +186,45 @@ def test_an_output_that_cannot_be_written_is_refused_before_the_run(
     _one_line(result.stderr, f"--output {target}: {expected.format(tmp=tmp_path)}")
     assert result.stdout == ""
     assert sorted(tmp_path.rglob("*")) == before
+
+
+#: Factory modules that misbehave before any client exists, and what the one error line says.
+MISBEHAVING = {
+    "exit-at-import": (
+        "import sys\nsys.exit(3)\n",
+        "client factory 'misbehaving:factory': importing misbehaving raised SystemExit(3)",
+    ),
+    "keyboard-interrupt-without-a-signal": (
+        "def factory(provider, base_url, api_key, *, async_client=False):\n"
+        "    raise KeyboardInterrupt\n",
+        "client factory 'misbehaving:factory' raised KeyboardInterrupt() when called as ",
+    ),
+}
+
+
+@pytest.mark.parametrize("source, expected", MISBEHAVING.values(), ids=list(MISBEHAVING))
+def test_diagnose_names_a_factory_that_ends_or_interrupts_itself(
+    tmp_path: Path, run_cli: RunCli, source: str, expected: str
+) -> None:
+    (tmp_path / "misbehaving.py").write_text(source)
+    result = run_cli("diagnose", "misbehaving:factory", cwd=tmp_path, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    _one_line(result.stderr, f"error: {expected}")
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("source, expected", MISBEHAVING.values(), ids=list(MISBEHAVING))
+def test_pytest_names_a_factory_that_ends_or_interrupts_itself(
+    pytester: pytest.Pytester, source: str, expected: str
+) -> None:
+    pytester.makepyfile(misbehaving=source)
+    pytester.makepyfile(test_inner_split="from harness.suites.split import *  # noqa: F403\n")
+    pytester.syspathinsert()
+    result = pytester.runpytest_inprocess(
+        "--client-factory", "misbehaving:factory", "-p", "no:cacheprovider"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.errlines if line.startswith("ERROR:")]
+    assert errors == [errors[0]] and expected in errors[0], result.errlines
+    assert "Traceback" not in "\n".join(result.outlines + result.errlines)
+    result.stdout.no_fnmatch_line("*passed*")

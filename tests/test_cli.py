@@ -87,6 +87,7 @@ def test_unloadable_factory_is_exit_2(capsys: pytest.CaptureFixture[str]) -> Non
         (["--keepalive-idle", "abc"], "", "--keepalive-idle"),
         (["--keepalive-idle", "32768"], "", "--keepalive-idle"),
         (["--keepalive-idle", "999999999"], "", "--keepalive-idle"),
+        (["--keepalive-idle="], "", "--keepalive-idle"),
         ([], "abc", f"env {ENV_VAR}"),
         ([], "0", f"env {ENV_VAR}"),
     ],

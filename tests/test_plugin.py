@@ -69,6 +69,7 @@ def given(
         ("option", "-5", "--keepalive-idle"),
         ("option", "1.5", "--keepalive-idle"),
         ("option", "999999999", "--keepalive-idle"),
+        ("option", "", "--keepalive-idle"),
         ("ini", "abc", "ini harness_keepalive_idle"),
         ("env", "abc", "env HARNESS_KEEPALIVE_IDLE"),
         ("env", "0", "env HARNESS_KEEPALIVE_IDLE"),
