@@ -325,6 +325,8 @@ def diagnose_command(args: argparse.Namespace) -> int:
     hello = settings.client_hello_judged(settings.resolve(settings.CLIENT_HELLO, args.client_hello))
     identity = settings.resolve(settings.IDENTITY, args.identity)
     demanded = settings.identity(identity)
+    idle_streams = settings.resolve(settings.STREAM_IDLE, args.stream_idle)
+    stream_idle = settings.stream_idle(idle_streams)
     spec = settings.factory(settings.Setting(args.factory, "the factory argument"))
     assert spec is not None
     directory = _fixture_dir(args)
@@ -342,6 +344,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
             deadline=deadline,
             client_hello=hello,
             identity=(demanded, identity.source),
+            stream_idle=(stream_idle, idle_streams.source),
         )
     document = json.dumps(result.as_json(), indent=2)
     if args.output:
@@ -487,6 +490,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="what the Codex edge's identity challenge (condition codex-edge-challenge) "
         f"demands: a comma-separated list of {', '.join(CHECKS)}, or "
         f"'off'; default: ${settings.IDENTITY.env}, else all of them",
+    )
+    judge.add_argument(
+        settings.STREAM_IDLE.option,
+        dest="stream_idle",
+        metavar="SECONDS|off",
+        help="a client must give up within SECONDS on a stream that goes silent for longer "
+        "(condition codex-stream-stall); 'off': it must wait the silence out; "
+        f"default: ${settings.STREAM_IDLE.env}, else off",
     )
     judge.add_argument("--json", action="store_true", help="print the report as JSON")
     judge.add_argument(

@@ -304,6 +304,18 @@ def _stall(item: _Fields, events: int | None) -> StreamStall | None:
     return StreamStall(after, seconds)
 
 
+def condition_stall(section: _Fields) -> StreamStall:
+    """A condition's ``stall`` (``after_events``, ``seconds``): it pauses whatever stream its
+    origins send, so any number of events may come first."""
+    section.only(STALL_KEYS)
+    after = section.get("after_events", int, 0)
+    if after < 0:
+        raise section.fail("after_events", f"expected 0 or more, got {after}")
+    seconds = _bounded_seconds(section, "seconds")
+    assert seconds is not None
+    return StreamStall(after, seconds)
+
+
 def _bounded_seconds(section: _Fields, key: str, default: Any = ...) -> float | None:
     """A duration the harness waits out (a stall, a client's timeout): above 0 and at most
     the bound every stall has."""

@@ -67,6 +67,7 @@ _SANDBOX_KEY = pytest.StashKey["Sandbox"]()
 _SIGINT_KEY = pytest.StashKey[Callable[[], None]]()
 _CLIENT_HELLO_KEY = pytest.StashKey[tuple[bool, str]]()
 _IDENTITY_KEY = pytest.StashKey[tuple[tuple[str, ...], str]]()
+_STREAM_IDLE_KEY = pytest.StashKey[tuple[float | None, str]]()
 _FIXTURES_KEY = pytest.StashKey["list[Fixture]"]()
 _LEAKS_KEY = pytest.StashKey[Any]()
 _DATA_ERROR_KEY = pytest.StashKey[str]()
@@ -106,6 +107,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             "CHECKS|off",
             "what the Codex edge's identity challenge (condition codex-edge-challenge) demands: "
             f"a comma-separated list of {', '.join(CHECKS)}, or 'off' (default all of them)",
+        ),
+        settings.STREAM_IDLE: (
+            "SECONDS|off",
+            "a client must give up within SECONDS on a stream that goes silent for longer "
+            "(condition codex-stream-stall); 'off': it must wait the silence out (default off)",
         ),
     }
     for knob, (metavar, text) in knobs.items():
@@ -162,6 +168,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_CLIENT_HELLO_KEY] = (settings.client_hello_judged(hello), hello.source)
         identity = _setting(config, settings.IDENTITY)
         config.stash[_IDENTITY_KEY] = (settings.identity(identity), identity.source)
+        idle_streams = _setting(config, settings.STREAM_IDLE)
+        config.stash[_STREAM_IDLE_KEY] = (settings.stream_idle(idle_streams), idle_streams.source)
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_FACTORY_KEY] = factory
@@ -210,13 +218,15 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         else "the Codex ClientHello is not judged"
     )
     demanded, identity_source = config.stash[_IDENTITY_KEY]
+    stream_idle, stream_idle_source = config.stash[_STREAM_IDLE_KEY]
     return [
         f"transport-harness: client factory {factory.value} (from {factory.source}); "
         f"{expectation.describe()} (from {source}); "
         f"deadline {config.stash[_DEADLINE_KEY]:g}s per phase",
         f"transport-harness: {_subject(config).describe()}; {drive.PROTECTION}",
         f"transport-harness: {hello} (from {hello_source}); the Codex edge's identity "
-        f"challenge demands {describe_demanded(demanded)} (from {identity_source})",
+        f"challenge demands {describe_demanded(demanded)} (from {identity_source}); "
+        f"{settings.describe_stream_idle(stream_idle)} (from {stream_idle_source})",
     ]
 
 
@@ -447,6 +457,13 @@ def harness_client_hello(
     return ClientHelloMeasurement(
         harness_network, harness_sandbox, harness_fixtures, harness_deadline
     )
+
+
+@pytest.fixture(scope="session")
+def harness_stream_idle(pytestconfig: pytest.Config) -> float | None:
+    """Seconds within which a client must give up on a silent stream (``--harness-stream-idle``;
+    None: it must wait the silence out)."""
+    return pytestconfig.stash[_STREAM_IDLE_KEY][0]
 
 
 @pytest.fixture(scope="session")

@@ -173,7 +173,7 @@ def test_clean(diagnoses: Diagnoses, name: str) -> None:
 
 def test_reference_runs_every_condition(diagnoses: Diagnoses) -> None:
     conditions = {row.condition for row in diagnoses["reference"].rows}
-    assert conditions == {"direct", "https-proxy", "proxy-only", CHALLENGE}
+    assert conditions == {"direct", "https-proxy", "proxy-only", CHALLENGE, "codex-stream-stall"}
 
 
 @pytest.mark.parametrize(

@@ -221,6 +221,7 @@ def test_condition_files_are_strict_too(tmp_path: Path) -> None:
     assert [c.name for c in load_conditions(conditions)] == [
         "direct",
         "codex-edge-challenge",
+        "codex-stream-stall",
         "https-proxy",
         "proxy-only",
     ]

@@ -161,6 +161,11 @@ def challenged(case: Case) -> bool:
     return "condition:codex-edge-challenge" in case.categories
 
 
+def stalled(case: Case) -> bool:
+    """The cases whose stream the origin silences (condition codex-stream-stall)."""
+    return "condition:codex-stream-stall" in case.categories
+
+
 def every_case(case: Case) -> bool:
     """Every case reaches an origin, so a client on the wrong path fails them all."""
     return True
@@ -195,6 +200,14 @@ KNOWN_BAD: dict[str, tuple[str, tuple[str, ...], Callable[[Case], bool]]] = {
     # a Codex client without the identity headers, on its only path or on the auxiliary one
     "no_identity": ("harness.targets.noidentity:factory", (), challenged),
     "aux_identity": ("harness.targets.auxidentity:auxiliary", (), challenged),
+    # a client that gives up on a silent stream after 1 s, where it must wait (the default) ...
+    "stream_idle_gives_up": ("harness.targets.streamidle:factory", (), stalled),
+    # ... and one that waits, where it must give up within 1 s
+    "reference_waits": (
+        "harness.targets.reference:factory",
+        ("--harness-stream-idle", "1"),
+        stalled,
+    ),
     # its ClientHello left unjudged, the edge's fingerprint rule (TLS 1.2 at most) still meets it
     "own_ssl_client_hello_off": (
         "harness.targets.ownssl:factory",
@@ -211,6 +224,7 @@ RIGHT = {
     "cached": ("harness.targets.cached:factory", ()),
     "self_alarm": ("selfalarm:factory", ()),
     "aux_identity_main": ("harness.targets.auxidentity:factory", ()),
+    "stream_idle_bounded": ("harness.targets.streamidle:factory", ("--harness-stream-idle", "1")),
     "no_identity_not_demanded": (
         "harness.targets.noidentity:factory",
         ("--harness-identity", "off"),
@@ -222,10 +236,11 @@ RUNS = {
     "judged-1": ("reference", "regressed", "proxyless"),
     "judged-2": ("scheme_blind", "no_proxy_blind", "no_keepalive", "fifth_call", "key_cached"),
     "keepalive-off": ("no_keepalive_not_judged", "regressed_keepalive_off"),
-    "judged-3": ("self_alarm", "exiting", "wrong_path", "own_ssl"),
+    "judged-3": ("self_alarm", "exiting", "wrong_path", "own_ssl", "stream_idle_gives_up"),
     "client-hello-off": ("own_ssl_client_hello_off",),
     "identity": ("no_identity", "aux_identity", "aux_identity_main"),
     "identity-off": ("no_identity_not_demanded",),
+    "stream-idle": ("reference_waits", "stream_idle_bounded"),
     "reversed": ("cached", "shared"),
 }
 

@@ -21,6 +21,7 @@ WRONG_PATH = "wrong path"
 TLS_TRUST = "TLS trust"
 CLIENT_HELLO = "client hello differs"
 IDENTITY_CHALLENGE = "identity challenge"
+STREAM_IDLE = "stream idle"
 FACTORY_RAISED = "factory raised"
 FACTORY_RETURNED = "factory returned no client"
 FACTORY_ENDED = "process ended"
@@ -44,6 +45,10 @@ SUMMARIES = {
     IDENTITY_CHALLENGE: (
         "the Codex edge challenged a request without the identity headers, or on a "
         "ClientHello it fingerprints"
+    ),
+    STREAM_IDLE: (
+        "on a stream that went silent, the client waited when it had to give up within the "
+        "--harness-stream-idle bound, or gave up when it had to wait"
     ),
     FACTORY_RAISED: "the factory raised building this client",
     FACTORY_RETURNED: "the factory returned something other than an OpenAI client",

@@ -24,6 +24,7 @@ from harness.judging.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
 from harness.judging.drive import PROTECTION, Result, Subject, drive
 from harness.judging.expectation import KeepaliveExpectation
 from harness.judging.matrix import Scenario, replies_by_origin, scenarios
+from harness.judging.settings import describe_stream_idle
 from harness.judging.verdicts import CAUSE_OTHER, Verdict, judge
 from harness.network.conditions import Condition, load_conditions
 from harness.network.edge import CHECKS, describe_demanded
@@ -53,6 +54,8 @@ class Row:
     ja4: str | None = None
     #: Why the Codex edge challenged the first request (None: it did not).
     identity_challenge: str | None = None
+    #: How long the client's call took, in its process (None: no call was made).
+    seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class Diagnosis:
     client_hello: Mapping[str, str] | None = None
     #: The checks the Codex edge's identity challenge made, and where that came from.
     identity: tuple[tuple[str, ...], str] = (CHECKS, "default")
+    #: Seconds within which a client had to give up on a silent stream (None: wait it out).
+    stream_idle: tuple[float | None, str] = (None, "default")
 
     @property
     def ok(self) -> bool:
@@ -95,6 +100,7 @@ class Diagnosis:
             "protection": PROTECTION,
             "client_hello": {"judged": self.client_hello is not None, **(self.client_hello or {})},
             "identity": {"demanded": list(self.identity[0]), "source": self.identity[1]},
+            "stream_idle": {"seconds": self.stream_idle[0], "source": self.stream_idle[1]},
             "rows": [row.__dict__ for row in self.rows],
         }
 
@@ -145,6 +151,7 @@ def diagnose(
     reverse: bool = False,
     client_hello: bool = True,
     identity: tuple[tuple[str, ...], str] = (CHECKS, "default"),
+    stream_idle: tuple[float | None, str] = (None, "default"),
 ) -> Diagnosis:
     """Drive ``subject`` through every scenario of the matrix (:mod:`harness.judging.matrix`,
     the same cases the split suite runs) or those ``select`` keeps, one row each.
@@ -156,7 +163,9 @@ def diagnose(
     same rows. With ``client_hello``, Codex clients must present the SDK default client's
     ClientHello, measured at the first Codex row of each mode
     (:mod:`harness.judging.client_hello`). ``identity`` is what the Codex edge's identity
-    challenge demands (:mod:`harness.network.edge`) and where that came from.
+    challenge demands (:mod:`harness.network.edge`) and where that came from; ``stream_idle``
+    the seconds within which a client must give up on a silent stream (None: it must wait the
+    silence out) and where that came from.
     """
     started = time.perf_counter()
     keepalive = keepalive if keepalive is not None else KeepaliveExpectation()
@@ -179,7 +188,9 @@ def diagnose(
             checkpoint()  # stop between scenarios once SIGINT/SIGTERM arrived
             if select is not None and not select(scenario):
                 continue
-            expect = scenario.expectation(keepalive, replies[scenario.endpoint.origin], measurement)
+            expect = scenario.expectation(
+                keepalive, replies[scenario.endpoint.origin], measurement, stream_idle[0]
+            )
             try:
                 result = drive(
                     network,
@@ -208,6 +219,7 @@ def diagnose(
                     request_headers=headers,
                     ja4=fingerprints[0] if fingerprints else None,
                     identity_challenge=result.requests[0].challenged if result.requests else None,
+                    seconds=result.outcome.seconds,
                 )
             )
     if reverse:
@@ -221,6 +233,7 @@ def diagnose(
         subject.describe(),
         None if measurement is None else measurement.measured(),
         identity,
+        stream_idle,
     )
 
 
@@ -256,7 +269,8 @@ def render(diagnosis: Diagnosis) -> str:
     lines.append(
         f"{diagnosis.factory}: {counts} in {diagnosis.seconds:.1f} s; {diagnosis.expectation()}; "
         f"{describe(diagnosis.client_hello)}; the Codex edge's identity challenge demands "
-        f"{describe_demanded(diagnosis.identity[0])} (from {diagnosis.identity[1]})"
+        f"{describe_demanded(diagnosis.identity[0])} (from {diagnosis.identity[1]}); "
+        f"{describe_stream_idle(diagnosis.stream_idle[0])} (from {diagnosis.stream_idle[1]})"
     )
     for cause, count in diagnosis.causes().items():
         lines.append(f"  {count} x {cause}")

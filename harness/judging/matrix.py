@@ -7,7 +7,9 @@ async):
 - direct: no proxy variables; Codex endpoints make the report's call and a streamed one,
   the others list models and make a chat completion;
 - each network condition of the origin files (``https-proxy``, ``proxy-only``, ...), or, for
-  an edge's identity challenge (``codex-edge-challenge``), the endpoints on its hosts;
+  an edge's identity challenge (``codex-edge-challenge``), the endpoints on its hosts; a stream
+  stall (``codex-stream-stall``) is one streamed call from the first endpoint on its hosts, in
+  each mode (each row waits out or gives up on the silence: a few stand for the rest);
 - each proxy variable spelling that applies to the endpoint's scheme (``https_proxy`` and
   ``ALL_PROXY`` for https; ``HTTP_PROXY``, ``http_proxy`` and ``ALL_PROXY`` for plain HTTP,
   which ``HTTPS_PROXY`` of the ``https-proxy`` condition must leave alone);
@@ -109,11 +111,15 @@ class Scenario:
         keepalive: KeepaliveExpectation,
         reply: tuple[int, Any] | None,
         client_hello: ClientHelloMeasurement | None = None,
+        stream_idle: float | None = None,
     ) -> Expectation:
         """Everything this scenario must show (see :class:`~harness.judging.verdicts.Expectation`):
         the reply its call earns (``reply``, the origin file's recorded one, for the report's
-        call), the route, the keepalive, where the request must go and, for a Codex endpoint,
-        the ClientHello the SDK's default client presents (``client_hello``; None: not judged)."""
+        call), the route, the keepalive, where the request must go, for a Codex endpoint the
+        ClientHello the SDK's default client presents (``client_hello``; None: not judged),
+        and on a stream its condition silences, whether the client must wait the silence out
+        or give up within ``stream_idle`` seconds (None: wait; a silence no longer than the
+        bound must be waited out too)."""
         parts = urlsplit(self.endpoint.base_url)
         status, body, events = 200, None, None
         if self.call is Call.REPORT and self.endpoint.codex and reply is not None:
@@ -122,6 +128,9 @@ class Scenario:
             events = STREAM_EVENTS
         elif self.call is Call.CHAT:
             body = CHAT_REPLY
+        stall = self.condition.stream_stall
+        silence = stall.stall.seconds if stall is not None and self.call is Call.STREAM else None
+        must_give_up = silence is not None and stream_idle is not None and silence > stream_idle
         return Expectation(
             codex=self.endpoint.codex,
             keepalive_idle=None if self.endpoint.codex else keepalive.idle_seconds,
@@ -136,6 +145,8 @@ class Scenario:
                 if client_hello is not None and self.endpoint.codex
                 else None
             ),
+            stream_silence=silence,
+            give_up_within=stream_idle if must_give_up else None,
         )
 
 
@@ -167,14 +178,21 @@ def _direct_calls(endpoint: Endpoint) -> tuple[Call, ...]:
 
 
 def _endpoint_scenarios(
-    endpoint: Endpoint, async_client: bool, conditions: Sequence[Condition]
+    endpoint: Endpoint,
+    async_client: bool,
+    conditions: Sequence[Condition],
+    endpoints: Sequence[Endpoint],
 ) -> Iterator[Scenario]:
     one_call = Call.REPORT if endpoint.codex else Call.MODELS
     for call in _direct_calls(endpoint):
         yield Scenario(endpoint, async_client, call, DIRECT)
     for condition in conditions:
-        if condition.name != DIRECT.name and condition.applies_to(endpoint):
+        if condition.name == DIRECT.name or not condition.applies_to(endpoint):
+            continue
+        if condition.stream_stall is None:
             yield Scenario(endpoint, async_client, one_call, condition, label=condition.name)
+        elif endpoint == next(e for e in endpoints if condition.applies_to(e)):
+            yield Scenario(endpoint, async_client, Call.STREAM, condition, label=condition.name)
     scheme = urlsplit(endpoint.base_url).scheme.lower()
     for variable in PROXY_SPELLINGS.get(scheme, ()):
         one = ((variable, PLACEHOLDER),)
@@ -198,7 +216,7 @@ def scenarios(fixtures: Sequence[Fixture], conditions: Sequence[Condition]) -> l
         scenario
         for endpoint in endpoints
         for async_client in (False, True)
-        for scenario in _endpoint_scenarios(endpoint, async_client, conditions)
+        for scenario in _endpoint_scenarios(endpoint, async_client, conditions, endpoints)
     ] + long_lived_scenarios(endpoints)
 
 

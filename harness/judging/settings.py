@@ -17,6 +17,7 @@ from harness.errors import UsageInputError
 from harness.judging.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
 from harness.judging.deadline import parse_deadline
 from harness.judging.expectation import KeepaliveExpectation, parse_keepalive_idle
+from harness.network.faults import MAX_STALL_SECONDS
 from harness.sandbox.pool import DEFAULT_IMPORT_SECONDS
 
 
@@ -51,7 +52,17 @@ IMPORT_DEADLINE = Knob(
 FIXTURES = Knob("--harness-fixtures", "harness_fixtures", "HARNESS_FIXTURES")
 CLIENT_HELLO = Knob("--harness-client-hello", "harness_client_hello", "HARNESS_CLIENT_HELLO")
 IDENTITY = Knob("--harness-identity", "harness_identity", "HARNESS_IDENTITY")
-KNOBS = (FACTORY, KEEPALIVE_IDLE, DEADLINE, IMPORT_DEADLINE, FIXTURES, CLIENT_HELLO, IDENTITY)
+STREAM_IDLE = Knob("--harness-stream-idle", "harness_stream_idle", "HARNESS_STREAM_IDLE")
+KNOBS = (
+    FACTORY,
+    KEEPALIVE_IDLE,
+    DEADLINE,
+    IMPORT_DEADLINE,
+    FIXTURES,
+    CLIENT_HELLO,
+    IDENTITY,
+    STREAM_IDLE,
+)
 
 
 def resolve(
@@ -110,6 +121,31 @@ def identity(setting: Setting) -> tuple[str, ...]:
     from harness.network.edge import parse_demanded
 
     return parse_demanded(setting.value, setting.source)
+
+
+def stream_idle(setting: Setting) -> float | None:
+    """Seconds within which a client must give up on a stream gone silent (None: ``off``, the
+    default: it must wait the silence out). A silence no longer than the bound must be waited
+    out either way."""
+    if setting.value is None or setting.value.strip().lower() == "off":
+        return None
+    try:
+        seconds = float(setting.value.strip())
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= MAX_STALL_SECONDS:
+        raise UsageInputError(
+            f"{setting.source}: {setting.value!r} is not allowed; expected a number of seconds "
+            f"above 0 and at most {MAX_STALL_SECONDS:g} (a silence lasts at most that), or 'off' "
+            "(a client must wait a silent stream out)"
+        )
+    return seconds
+
+
+def describe_stream_idle(seconds: float | None) -> str:
+    if seconds is None:
+        return "a silent stream must be waited out"
+    return f"a client must give up on a stream silent over {seconds:g} s within it"
 
 
 def factory(setting: Setting) -> str | None:

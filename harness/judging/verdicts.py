@@ -34,6 +34,7 @@ CAUSE_WRONG_PATH = causes.WRONG_PATH
 CAUSE_TLS_TRUST = causes.TLS_TRUST
 CAUSE_CLIENT_HELLO = causes.CLIENT_HELLO
 CAUSE_IDENTITY_CHALLENGE = causes.IDENTITY_CHALLENGE
+CAUSE_STREAM_IDLE = causes.STREAM_IDLE
 CAUSE_FACTORY_RAISED = causes.FACTORY_RAISED
 CAUSE_FACTORY_RETURNED = causes.FACTORY_RETURNED
 CAUSE_FACTORY_ENDED = causes.FACTORY_ENDED
@@ -73,6 +74,15 @@ class Expectation:
     base_path: str = "/"
     #: The JA4 the client's ClientHello must have (the SDK default client's); None: not judged.
     client_hello: str | None = None
+    #: Seconds of silence the origin puts in the stream (None: none); the client must wait it
+    #: out and get every event, unless it must give up within ``give_up_within`` seconds.
+    stream_silence: float | None = None
+    give_up_within: float | None = None
+
+
+#: How long after its bound a client that gives up on a silent stream may still be reporting:
+#: the call's own time includes connecting and the first event, and a loaded machine is slower.
+GIVE_UP_SLACK = 1.0
 
 
 @dataclass(frozen=True)
@@ -133,8 +143,42 @@ def _keepalive_problem(state: KeepaliveState, idle: int) -> str | None:
     return None
 
 
+def _stream_problem(result: Result, expect: Expectation) -> str | None:
+    """On a stream that goes silent: a client that had to give up within its bound and waited
+    (or gave up late), or one that had to wait and gave up. None: nothing to say (no silence,
+    the client did as it had to, or it failed otherwise)."""
+    outcome, silence, bound = result.outcome, expect.stream_silence, expect.give_up_within
+    if silence is None:
+        return None
+    took = f"{outcome.seconds:.1f} s" if outcome.seconds is not None else "an unknown time"
+    if bound is not None:
+        if outcome.reached:
+            return (
+                f"the client waited out {silence:g} s of silence in the stream ({took} in all); "
+                f"it must give up within {bound:g} s (--harness-stream-idle)"
+            )
+        late = outcome.seconds is not None and outcome.seconds > bound + GIVE_UP_SLACK
+        if outcome.cause == "TIMEOUT" and late:
+            return (
+                f"the client gave up on the silent stream after {took}; it must give up within "
+                f"{bound:g} s (--harness-stream-idle)"
+            )
+        return None
+    if outcome.cause == "TIMEOUT":
+        return (
+            f"the client gave up on a stream silent for {silence:g} s (after {took}); it must "
+            "wait the silence out and get the whole stream (--harness-stream-idle off)"
+        )
+    return None
+
+
 def _reply_problem(result: Result, expect: Expectation) -> str | None:
     outcome = result.outcome
+    stream = _stream_problem(result, expect)
+    if stream is not None:
+        return stream
+    if expect.give_up_within is not None and outcome.cause == "TIMEOUT":
+        return None  # gave up in time, as it must
     if not outcome.reached:
         return f"the client got no HTTP response ({outcome.cause})"
     if expect.events is not None:
@@ -278,6 +322,9 @@ def _cause(
             else "the Codex edge wants the identity headers a Codex client sends"
         )
         return CAUSE_IDENTITY_CHALLENGE, f"{challenged[0]} ({wants}, --harness-identity)"
+    stream = _stream_problem(result, expect)
+    if stream is not None:
+        return CAUSE_STREAM_IDLE, stream
     if expect.client_hello is not None and _client_hello_problems(result, expect.client_hello):
         seen = sorted({o.ja4 or "unreadable" for o in result.observations if o.tls})
         return (

@@ -2,8 +2,9 @@
 
 A condition names the proxy variables the client's environment gets (pointing at the harness's
 CONNECT proxy), an optional NO_PROXY value, fault rules that every gate applies before its
-origin's own, and an edge's identity challenge (:mod:`harness.network.edge`), which applies to
-the endpoints on its hosts only. Conditions are data files in ``fixtures/conditions/``, with
+origin's own, an edge's identity challenge (:mod:`harness.network.edge`), and a silence in every
+stream its hosts send (:class:`HostStall`); the last two apply to the endpoints on their hosts
+only. Conditions are data files in ``fixtures/conditions/``, with
 provenance.
 """
 
@@ -21,6 +22,8 @@ from harness.fixtures import (
     Endpoint,
     FixtureError,
     Section,
+    StreamStall,
+    condition_stall,
     data_directory,
     read_data_file,
 )
@@ -32,6 +35,16 @@ CONDITION_DIR = FIXTURE_DIR / "conditions"
 
 
 @dataclass(frozen=True)
+class HostStall:
+    """Every SSE stream the origins on ``hosts`` send goes silent after ``stall.after_events``
+    events for ``stall.seconds``, then ends as usual: a provider that is only slow. Whether a
+    client must give up on it is the adopter's setting (``--harness-stream-idle``)."""
+
+    hosts: tuple[str, ...]
+    stall: StreamStall
+
+
+@dataclass(frozen=True)
 class Condition:
     name: str
     description: str
@@ -40,15 +53,25 @@ class Condition:
     no_proxy: str | None = None
     faults: FaultRules = field(default_factory=FaultRules)
     challenge: Challenge | None = None
+    stream_stall: HostStall | None = None
     path: Path | None = None
+
+    @property
+    def hosts(self) -> tuple[str, ...] | None:
+        """The hosts the condition concerns (None: every one)."""
+        if self.challenge is not None:
+            return self.challenge.hosts
+        if self.stream_stall is not None:
+            return self.stream_stall.hosts
+        return None
 
     def applies_to(self, endpoint: Endpoint) -> bool:
         """Whether the condition changes anything for ``endpoint``: everything, unless it is an
-        edge's challenge, which concerns the endpoints on the edge's hosts alone."""
-        if self.challenge is None:
+        edge's challenge or a stream stall, which concern the endpoints on their hosts alone."""
+        if self.hosts is None:
             return True
         host = (urlsplit(endpoint.base_url.strip()).hostname or "").rstrip(".").lower()
-        return host in self.challenge.hosts
+        return host in self.hosts
 
     def environ(self, proxy_url: str) -> dict[str, str]:
         """The variables a client built under this condition sees."""
@@ -71,6 +94,7 @@ CONDITION_FILE_KEYS = (
     "no_proxy",
     "faults",
     "challenge",
+    "stream_stall",
 )
 
 
@@ -86,6 +110,9 @@ def load_condition(path: Path) -> Condition:
     except RuleError as exc:
         raise FixtureError(f"{path}: {exc}") from None
     challenge = _challenge(top.child("challenge")) if "challenge" in top.data else None
+    stream_stall = _host_stall(top.child("stream_stall")) if "stream_stall" in top.data else None
+    if challenge is not None and stream_stall is not None:
+        raise top.fail("stream_stall", "a condition is an edge's challenge or a stall, not both")
     return Condition(
         name=top.get("name", str),
         description=top.get("description", str, ""),
@@ -94,8 +121,16 @@ def load_condition(path: Path) -> Condition:
         no_proxy=top.get("no_proxy", str, None),
         faults=faults,
         challenge=challenge,
+        stream_stall=stream_stall,
         path=path,
     )
+
+
+def _host_stall(section: Section) -> HostStall:
+    """The file's ``stream_stall`` section: ``hosts`` and a ``stall`` as a reply's."""
+    section.only(("hosts", "stall"))
+    hosts = tuple(host.rstrip(".").lower() for host in _strings(section, "hosts"))
+    return HostStall(hosts, condition_stall(section.child("stall")))
 
 
 def _strings(section: Section, key: str) -> tuple[str, ...]:

@@ -71,6 +71,8 @@ class Backend(HTTPServer):
         self.edge: tuple[Challenge, tuple[str, ...]] | None = None
         #: Set when the backend stops: ends a reply's stall at once.
         self.stopping = threading.Event()
+        #: A silence a network condition puts in every stream this backend sends (per scenario).
+        self.stream_stall: StreamStall | None = None
 
     def dispatch(self, request: Request) -> Response:
         """Record where the request was sent (Host and path) and its headers; answer with the
@@ -218,7 +220,14 @@ def _paused(
     yield from chunks[stall.after_events :]
 
 
-def _render(reply: Reply, request: Request, stopping: threading.Event) -> Response:
+def _render(
+    reply: Reply,
+    request: Request,
+    stopping: threading.Event,
+    condition_stall: StreamStall | None = None,
+) -> Response:
+    """The reply as werkzeug sends it; ``condition_stall`` pauses a stream the reply itself
+    neither pauses nor cuts."""
     headers = dict(reply.headers)
     if reply.close_before_response:
         _drop(request)
@@ -226,8 +235,11 @@ def _render(reply: Reply, request: Request, stopping: threading.Event) -> Respon
     if reply.sse is not None:
         events = [_sse_event(event) for event in reply.sse]
         headers.setdefault("content-type", "text/event-stream")
-        if reply.stall is not None:
-            return Response(_paused(events, reply.stall, request, stopping), reply.status, headers)
+        stall = reply.stall
+        if stall is None and reply.sse_cut_after is None:
+            stall = condition_stall
+        if stall is not None:
+            return Response(_paused(events, stall, request, stopping), reply.status, headers)
         if reply.sse_cut_after is None:
             return Response("".join(events), status=reply.status, headers=headers)
         kept, broken = events[: reply.sse_cut_after], events[reply.sse_cut_after]
@@ -250,14 +262,18 @@ def _render(reply: Reply, request: Request, stopping: threading.Event) -> Respon
 
 
 def reply_handler(
-    fixture: str, replies: list[Reply], stopping: threading.Event
+    fixture: str,
+    replies: list[Reply],
+    stopping: threading.Event,
+    condition_stall: Callable[[], StreamStall | None] = lambda: None,
 ) -> Callable[[Request], Response]:
-    """One handler for replies sharing a method and path: the first whose JSON shape fits wins."""
+    """One handler for replies sharing a method and path: the first whose JSON shape fits wins.
+    ``condition_stall`` gives the stall a network condition puts in streams at the time."""
 
     def handle(request: Request) -> Response:
         for reply in replies:
             if _json_matches(request, dict(reply.when_json)):
-                return _render(reply, request, stopping)
+                return _render(reply, request, stopping, condition_stall())
         return Response(
             json.dumps({"error": f"harness fixture {fixture}: no reply matches this request body"}),
             status=422,
@@ -322,7 +338,9 @@ class Origin:
             groups.setdefault((reply.method, reply.path, reply.path_is_suffix), []).append(reply)
         for (method, path, is_suffix), replies in groups.items():
             self.backend.expect_request(_uri(path, is_suffix), method=method).respond_with_handler(
-                reply_handler(self.name, replies, self.backend.stopping)
+                reply_handler(
+                    self.name, replies, self.backend.stopping, lambda: self.backend.stream_stall
+                )
             )
 
     @contextmanager
@@ -424,29 +442,31 @@ class Network:
 
     @contextmanager
     def under(self, condition: Condition) -> Iterator[dict[str, str]]:
-        """Put every gate under ``condition``'s rules, and the origins on its edge's hosts
-        behind its identity challenge, for the block; yield the client's env."""
+        """Put every gate under ``condition``'s rules, and the origins on its hosts behind its
+        edge's identity challenge or its stream stall, for the block; yield the client's env."""
         overlay = condition.faults if condition.faults.rules else None
         gates = [origin.gate for origin in self.origins.values()]
-        challenge = condition.challenge
-        edged = [
+        hosts = condition.hosts
+        concerned = [
             origin.backend
             for origin in self.origins.values()
-            if challenge is not None
-            and {host.lower() for host in origin.fixture.hosts} & set(challenge.hosts)
+            if hosts is not None and {host.lower() for host in origin.fixture.hosts} & set(hosts)
         ]
         for gate in gates:
             gate.overlay = overlay
-        for backend in edged:
-            assert challenge is not None
-            backend.edge = (challenge, self.identity_demanded)
+        for backend in concerned:
+            if condition.challenge is not None:
+                backend.edge = (condition.challenge, self.identity_demanded)
+            if condition.stream_stall is not None:
+                backend.stream_stall = condition.stream_stall.stall
         try:
             yield condition.environ(self.proxy.url)
         finally:
             for gate in gates:
                 gate.overlay = None
-            for backend in edged:
+            for backend in concerned:
                 backend.edge = None
+                backend.stream_stall = None
 
     def close(self) -> None:
         """Close every origin at once: a backend takes up to its poll interval to stop."""

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import dataclasses
 import os
 import signal
 import sys
+import time
 import unittest
 from typing import Any, NoReturn
 
@@ -103,7 +105,9 @@ def _build_and_call(factory: ClientFactory, job: Job, router: Router, report: in
     write_message(report, {PHASE: CALL})
     call = Call(job.call)
     client = client.with_options(max_retries=0)
+    started = time.perf_counter()
     outcome = asyncio.run(_async(client, call)) if job.async_client else sync_call(client, call)
+    outcome = dataclasses.replace(outcome, seconds=round(time.perf_counter() - started, 3))
     write_message(report, {OUTCOME: outcome.as_json(), "refusals": router.refusals()})
     del earlier  # held until here, as the program holds its clients
 

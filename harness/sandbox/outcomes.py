@@ -25,6 +25,8 @@ class Outcome:
     events: tuple[str, ...] = ()
     cause: str | None = None
     error: str | None = None
+    #: How long the call took, in the scenario's process (None: not measured).
+    seconds: float | None = None
 
     @property
     def reached(self) -> bool:
@@ -43,6 +45,7 @@ class Outcome:
             "events": list(self.events),
             "cause": self.cause,
             "error": self.error,
+            "seconds": self.seconds,
         }
 
     @classmethod
@@ -53,6 +56,7 @@ class Outcome:
             tuple(data.get("events") or ()),
             data.get("cause"),
             data.get("error"),
+            data.get("seconds"),
         )
 
 

@@ -65,12 +65,13 @@ def check(
     result: Result,
     keepalive: KeepaliveExpectation,
     client_hello: ClientHelloMeasurement | None,
+    stream_idle: float | None = None,
 ) -> None:
     """Fail with the verdict's explanation unless the scenario looked as it should: those few
     lines alone (what was asked, what arrived, the likely cause), with no traceback of the
     harness's own frames or the values of its fixtures."""
     fixture = next(f for f in fixtures if f.name == scenario.endpoint.origin)
-    expect = scenario.expectation(keepalive, recorded_reply(fixture), client_hello)
+    expect = scenario.expectation(keepalive, recorded_reply(fixture), client_hello, stream_idle)
     verdict = judge(result, expect)
     if not verdict.ok:
         pytest.fail(f"{verdict.explain(result)}\n  judged with: {keepalive.describe()}", False)
@@ -96,6 +97,7 @@ def test_scenario(
     harness_scenario: Scenario,
     harness_keepalive_expectation: KeepaliveExpectation,
     harness_client_hello: ClientHelloMeasurement | None,
+    harness_stream_idle: float | None,
 ) -> None:
     result = run(harness_drive, harness_network, harness_scenario)
     check(
@@ -104,6 +106,7 @@ def test_scenario(
         result,
         harness_keepalive_expectation,
         harness_client_hello,
+        harness_stream_idle,
     )
 
 

@@ -1,0 +1,22 @@
+"""The reference fix with a read timeout of 1 s on every client: a stream that goes silent for
+longer ends in ``ReadTimeout`` after about a second, as a client that watches its streams gives
+up (hermes-agent 21444, 32370, 90449: a first-byte and an idle watchdog). Right under
+``--harness-stream-idle 1``; under the default (``off``: a silence must be waited out) it fails
+the rows whose stream goes silent."""
+
+from __future__ import annotations
+
+import httpx
+import openai
+
+from harness.targets import reference
+
+#: Seconds without a byte after which a read gives up; connecting and writing keep the SDK's.
+READ_TIMEOUT = 1.0
+
+
+def factory(
+    provider: str, base_url: str, api_key: str, *, async_client: bool = False
+) -> openai.OpenAI | openai.AsyncOpenAI:
+    client = reference.factory(provider, base_url, api_key, async_client=async_client)
+    return client.with_options(timeout=httpx.Timeout(60.0, read=READ_TIMEOUT))
