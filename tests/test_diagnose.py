@@ -60,6 +60,7 @@ from harness.targets import (
     reference,
     regressed,
     schemeblind,
+    streamidle,
 )
 
 CAUSE_FACTORY_RETURNED = causes.FACTORY_RETURNED
@@ -706,3 +707,53 @@ def test_a_challenged_request_is_the_identity_challenge_naming_what_it_missed() 
         expecting(fine, EXPECT_30), status=400, body={"detail": "Input must be a list"}
     )
     assert judge(fine, expect).ok
+
+
+STALL = "codex-stream-stall"
+
+
+@pytest.mark.parametrize(
+    ("factory", "bound", "fails"),
+    [
+        (reference.factory, None, False),
+        (streamidle.factory, None, True),
+        (reference.factory, 1.0, True),
+        (streamidle.factory, 1.0, False),
+    ],
+    ids=["reference-waits", "give-up-must-wait", "reference-must-give-up", "give-up-bounded"],
+)
+def test_a_silent_stream_is_judged_by_the_adopters_bound(
+    subjects: MakeSubject, factory: ClientFactory, bound: float | None, fails: bool
+) -> None:
+    """Waiting out the silence passes by default and fails under a bound the silence exceeds;
+    giving up after 1 s is the reverse. Each row carries the call's own time."""
+    result = diagnose(
+        subjects(factory),
+        load_fixtures(),
+        select=_labelled(STALL),
+        stream_idle=(bound, "test"),
+    )
+    assert len(result.rows) == 2 and {row.call for row in result.rows} == {"stream"}
+    assert all(row.seconds is not None for row in result.rows)
+    if fails:
+        assert result.causes() == {causes.STREAM_IDLE: 2}, render(result)
+    else:
+        assert result.ok, render(result)
+    waited = factory is reference.factory
+    assert all((row.seconds or 0) >= 2.5 for row in result.rows) is waited
+    assert result.as_json()["stream_idle"] == {"seconds": bound, "source": "test"}
+
+
+def test_a_codex_client_with_its_own_ssl_context_meets_the_edges_fingerprint_rule(
+    subjects: MakeSubject,
+) -> None:
+    """With its ClientHello unjudged, the own-SSL-context client still fails every row under the
+    edge's challenge: the edge fingerprints TLS 1.2 at most, whatever the headers say."""
+    result = diagnose(
+        subjects(ownssl.factory), load_fixtures(), select=_labelled(CHALLENGE), client_hello=False
+    )
+    assert result.rows and not any(row.ok for row in result.rows)
+    assert result.causes() == {CAUSE_IDENTITY_CHALLENGE: len(result.rows)}
+    for row in result.rows:
+        assert (row.identity_challenge or "").startswith(f"ClientHello JA4 {row.ja4} ")
+        assert (row.ja4 or "").startswith("t12")
