@@ -150,6 +150,8 @@ def test_a_bad_setting_is_one_line_naming_the_choices(value: str) -> None:
         ({"originator": ["codex_cli_rs"]}, "challenge.originator: unknown key; did you mean"),
         ({"fingerprints": "t12*"}, "challenge.fingerprints: expected list, got str"),
         ({"fingerprints": ["t13"]}, "challenge.fingerprints[0]: 't13' is not a JA4"),
+        ({"fingerprints": []}, "challenge.fingerprints: expected a JA4 or a non-empty list"),
+        ({"fingerprints": ["*"]}, "challenge.fingerprints[0]: '*' is not a JA4"),
     ],
 )
 def test_a_bad_challenge_section_names_the_file_and_its_key(
@@ -219,7 +221,7 @@ def test_a_fingerprinted_client_hello_gets_the_challenge_whatever_its_headers(
 ) -> None:
     """The identity headers are all there; the connection's ClientHello (TLS 1.2 at most) is
     one the condition lists, so the edge challenges it, and the SDK default's is served."""
-    assert CHALLENGE.fingerprints == ("t12*",)
+    assert CHALLENGE.fingerprints == ("t12*", "t11*", "t10*")
     mark = network.requests.mark()
     with network.under(CONDITION):
         refused = post(network, FIXED, own_ssl=True)

@@ -45,19 +45,22 @@ def streamed(outcome: Outcome) -> Result:
 
 
 WAITED = Outcome(status=200, events=STREAM_EVENTS, seconds=2.6)
-GAVE_UP = Outcome(cause="TIMEOUT", error="ReadTimeout('')", seconds=1.1)
-GAVE_UP_LATE = Outcome(cause="TIMEOUT", error="ReadTimeout('')", seconds=2.4)
+GAVE_UP = Outcome(cause="TIMEOUT", error="ReadTimeout('')", seconds=1.1, idle_seconds=1.0)
+GAVE_UP_LATE = Outcome(cause="TIMEOUT", error="ReadTimeout('')", seconds=2.4, idle_seconds=2.0)
 RESET = Outcome(cause="ECONNRESET", error="ConnectError('')", seconds=0.01)
+#: A timeout before any stream was open (no headers): not the silence's doing.
+CONNECT_TIMEOUT = Outcome(cause="TIMEOUT", error="ConnectTimeout('')", seconds=0.05)
 
 
 @pytest.mark.parametrize(
     ("bound", "outcome", "ok", "words"),
     [
         (None, WAITED, True, None),
-        (None, GAVE_UP, False, "gave up on a stream silent for 2.5 s (after 1.1 s); it must wait"),
+        (None, GAVE_UP, False, "gave up on a stream silent for 2.5 s after 1.0 s; it must wait"),
         (1.0, GAVE_UP, True, None),
         (1.0, WAITED, False, "waited out 2.5 s of silence in the stream (2.6 s in all); it must "),
-        (1.0, GAVE_UP_LATE, False, "gave up on the silent stream after 2.4 s; it must give up"),
+        (1.0, GAVE_UP_LATE, False, "bore 2.0 s of silence in the stream before it gave up; it "),
+        (1.6, GAVE_UP_LATE, True, None),  # 0.5 s of slack over the bound
         (3.0, WAITED, True, None),  # a silence within the bound is waited out ...
         (3.0, GAVE_UP, False, "it must wait the silence out"),  # ... not given up on
     ],
@@ -75,10 +78,18 @@ def test_the_bound_decides_between_waiting_and_giving_up(
         assert words in (found.cause or ""), found.cause
 
 
-def test_a_client_that_failed_otherwise_is_not_blamed_for_the_silence() -> None:
+@pytest.mark.parametrize("bound", [None, 1.0])
+@pytest.mark.parametrize("outcome", [RESET, CONNECT_TIMEOUT], ids=["reset", "connect-timeout"])
+def test_a_client_that_failed_otherwise_is_not_blamed_for_the_silence(
+    bound: float | None, outcome: Outcome
+) -> None:
+    """Only a timeout on a stream the client had open is its answer to the silence."""
     scenario = Scenario(CODEX, False, Call.STREAM, CONDITION, label=CONDITION.name)
-    found = judge(streamed(RESET), scenario.expectation(KeepaliveExpectation(), None, None, 1.0))
+    found = judge(
+        streamed(outcome), scenario.expectation(KeepaliveExpectation(), None, None, bound)
+    )
     assert not found.ok and found.kind != CAUSE_STREAM_IDLE
+    assert f"the client got no HTTP response ({outcome.cause})" in found.problems
 
 
 def test_the_condition_adds_one_streamed_row_per_mode_for_the_first_codex_endpoint() -> None:
@@ -106,6 +117,14 @@ def test_off_and_seconds_are_read_alike_everywhere() -> None:
     assert settings.stream_idle(settings.Setting(None, "default")) is None
     assert settings.stream_idle(settings.Setting(" OFF ", "--harness-stream-idle")) is None
     assert settings.stream_idle(settings.Setting("1.5", "--harness-stream-idle")) == 1.5
+
+
+def test_pytest_refuses_a_bad_bound_as_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain="def test_nothing():\n    pass\n")
+    pytester.makeini("[pytest]\nharness_stream_idle = later\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*ini harness_stream_idle: 'later' is not allowed*"])
 
 
 def test_diagnose_refuses_a_bad_bound_before_the_run(run_cli: RunCli) -> None:

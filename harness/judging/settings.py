@@ -145,7 +145,7 @@ def stream_idle(setting: Setting) -> float | None:
 def describe_stream_idle(seconds: float | None) -> str:
     if seconds is None:
         return "a silent stream must be waited out"
-    return f"a client must give up on a stream silent over {seconds:g} s within it"
+    return f"a client must give up within {seconds:g} s on a stream that goes silent for longer"
 
 
 def factory(setting: Setting) -> str | None:

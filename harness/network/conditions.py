@@ -155,9 +155,9 @@ def _challenge(section: Section) -> Challenge:
     html = section.get("html", str)
     if not html:
         raise section.fail("html", "expected the challenge page's HTML")
-    listed = section.get("fingerprints", list, [])
+    listed = section.get("fingerprints", list, None)
     try:
-        ja4s = fingerprints(listed, "fingerprints") if listed else ()
+        ja4s = fingerprints(listed, "fingerprints") if listed is not None else ()
     except FingerprintError as exc:
         key, _, message = str(exc).partition(": ")
         raise section.fail(key, message) from None

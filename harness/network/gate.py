@@ -28,11 +28,13 @@ MAX_HELLO = 16384 + 5
 HANDSHAKE_FAILURE_ALERT = bytes([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28])
 
 Tracked = Callable[[socket.socket], AbstractContextManager[bool]]
-#: Serves a connection the gate let through, in the gate's thread: ``(client, peer, tracked)``.
-#: ``tracked(sock)`` has the gate's close() cut ``sock``, the socket that carries the connection
-#: from then on (a TLS wrapper takes over the client's descriptor); it yields False once the gate
-#: is stopping. This saves the second TCP connection and the relay hop of a splice.
-Handover = Callable[[socket.socket, Address, Tracked], None]
+#: Serves a connection the gate let through, in the gate's thread: ``(client, peer, tracked,
+#: ja4)``. ``tracked(sock)`` has the gate's close() cut ``sock``, the socket that carries the
+#: connection from then on (a TLS wrapper takes over the client's descriptor); it yields False
+#: once the gate is stopping. ``ja4`` is the fingerprint of the ClientHello the gate peeked (None:
+#: none read), for an edge that fingerprints. This saves the second TCP connection and the relay
+#: hop of a splice.
+Handover = Callable[[socket.socket, Address, Tracked, "str | None"], None]
 
 
 class Gate(ConnectionServer):
@@ -148,7 +150,7 @@ class Gate(ConnectionServer):
             client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             limit = chosen.params.get("bytes")
             if limit is None and self._handover is not None:
-                self._handover(client, peer, self.tracked)
+                self._handover(client, peer, self.tracked, facts.ja4)
             else:
                 self._splice(client, None if limit is None else int(limit))
 

@@ -99,9 +99,10 @@ def ja4_r(hello: ClientHello) -> str:
 #: The ALPN pair keeps an ALPN value's own letters, capitals included.
 JA4_PATTERN = re.compile(r"[tqd][0-9a-z]{2}[di][0-9]{4}[0-9A-Za-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}")
 #: A family of them: a JA4 with ``*`` (any run) and ``?`` (any one character), ``t12*`` for every
-#: ClientHello that offers TLS 1.2 at most. The exact values an edge blocks depend on the client's
-#: TLS library, so a portable rule names what sets a family apart.
-JA4_WILDCARD = re.compile(r"[0-9A-Za-z_?*]*[?*][0-9A-Za-z_?*]*")
+#: ClientHello whose highest version is TLS 1.2. The exact values an edge blocks depend on the
+#: client's TLS library, so a portable rule names what sets a family apart; it must name
+#: something (a bare ``*`` would match the SDK default client's too).
+JA4_WILDCARD = re.compile(r"(?=.*[0-9A-Za-z])[0-9A-Za-z_?*]*[?*][0-9A-Za-z_?*]*")
 
 
 class FingerprintError(ValueError):

@@ -98,12 +98,3 @@ class ObservationLog(RecordLog[Observation]):
 
     def of(self, origin: str, mark: int = 0) -> list[Observation]:
         return [item for item in self.since(mark) if item.origin == origin]
-
-    def ja4_of(self, origin: str, peer: Address) -> str | None:
-        """The JA4 of the latest connection from ``peer`` to ``origin`` (None: not seen, or no
-        ClientHello read): what an edge that fingerprints knows of the connection a request
-        came on."""
-        for item in reversed(self.since()):
-            if item.origin == origin and item.peer == peer:
-                return item.ja4
-        return None

@@ -59,14 +59,16 @@ class Backend(HTTPServer):
         idle_timeout: float = IDLE_TIMEOUT,
         name: str = "",
         requests: RecordLog[RequestSeen] | None = None,
-        fingerprint_of: Callable[[Address], str | None] = lambda peer: None,
     ) -> None:
         super().__init__(host="127.0.0.1", port=0, ssl_context=ssl_context, threaded=True)
         self._idle_timeout = idle_timeout
         self._name = name
         self._requests = requests
-        #: The JA4 of the ClientHello the gate peeked on a connection, by the client's address.
-        self._fingerprint_of = fingerprint_of
+        #: The JA4 of the ClientHello the gate peeked, by the socket serving that connection
+        #: (werkzeug hands each request that socket); a connection spliced to the backend's own
+        #: port instead (a ``reset_after`` rule) has none, nor has one whose hello was unreadable.
+        self._fingerprints: dict[socket.socket, str] = {}
+        self._fingerprints_lock = threading.Lock()
         #: The identity challenge in force and the checks it makes (set per scenario).
         self.edge: tuple[Challenge, tuple[str, ...]] | None = None
         #: Set when the backend stops: ends a reply's stall at once.
@@ -81,8 +83,8 @@ class Backend(HTTPServer):
         host = request.headers.get("Host", "")
         refusal, edge = None, self.edge
         if edge is not None and edge[0].covers(host, request.path):
-            peer = (str(request.remote_addr), int(request.environ.get("REMOTE_PORT", 0)))
-            ja4 = self._fingerprint_of(peer)
+            with self._fingerprints_lock:
+                ja4 = self._fingerprints.get(request.environ.get("werkzeug.socket"))  # type: ignore[arg-type]
             refusal = edge[0].refusal(dict(request.headers.items()), edge[1], ja4)
         if self._requests is not None:
             headers = tuple(redact_header_pairs(request.headers.items()))
@@ -112,7 +114,9 @@ class Backend(HTTPServer):
 
         server.get_request = get_request  # type: ignore[method-assign]
 
-    def serve_connection(self, client: socket.socket, peer: Address, tracked: Tracked) -> None:
+    def serve_connection(
+        self, client: socket.socket, peer: Address, tracked: Tracked, ja4: str | None = None
+    ) -> None:
         """Serve a connection accepted elsewhere (by the gate) in the calling thread, as this
         server's own accept loop and request thread would: the TLS handshake, then every request
         on the connection, then close it. A handshake that fails is dropped quietly, as werkzeug
@@ -140,10 +144,15 @@ class Backend(HTTPServer):
                         conn.do_handshake()
                     except OSError:
                         return
+                if ja4 is not None:
+                    with self._fingerprints_lock:
+                        self._fingerprints[conn] = ja4
                 server.finish_request(conn, peer)
             except Exception:
                 server.handle_error(conn, peer)
             finally:
+                with self._fingerprints_lock:
+                    self._fingerprints.pop(conn, None)
                 server.shutdown_request(conn)
 
     def stop(self) -> None:
@@ -305,12 +314,7 @@ class Origin:
         context = (
             authority.server_context(list(fixture.hosts)) if fixture.scheme == "https" else None
         )
-        self.backend = Backend(
-            context,
-            name=fixture.name,
-            requests=requests,
-            fingerprint_of=lambda peer: log.ja4_of(fixture.name, peer),
-        )
+        self.backend = Backend(context, name=fixture.name, requests=requests)
         self.backend.start()
         try:
             self._install_replies()

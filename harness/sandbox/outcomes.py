@@ -27,6 +27,9 @@ class Outcome:
     error: str | None = None
     #: How long the call took, in the scenario's process (None: not measured).
     seconds: float | None = None
+    #: For a stream that failed once open: how long the client had received nothing (since the
+    #: headers or the last event) when it gave up (None: no stream was open).
+    idle_seconds: float | None = None
 
     @property
     def reached(self) -> bool:
@@ -46,6 +49,7 @@ class Outcome:
             "cause": self.cause,
             "error": self.error,
             "seconds": self.seconds,
+            "idle_seconds": self.idle_seconds,
         }
 
     @classmethod
@@ -57,6 +61,7 @@ class Outcome:
             data.get("cause"),
             data.get("error"),
             data.get("seconds"),
+            data.get("idle_seconds"),
         )
 
 

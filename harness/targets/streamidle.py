@@ -1,12 +1,12 @@
-"""The reference fix with a read timeout of 1 s on every client: a stream that goes silent for
-longer ends in ``ReadTimeout`` after about a second, as a client that watches its streams gives
-up (hermes-agent 21444, 32370, 90449: a first-byte and an idle watchdog). Right under
+"""The reference fix with a read timeout of 1 s on its Codex client: a stream that goes silent
+for longer ends in ``ReadTimeout`` after about a second, as a client that watches its streams
+gives up (hermes-agent 21444, 32370, 90449: a first-byte and an idle watchdog). Every other
+endpoint keeps the reference's client as it is. Right under
 ``--harness-stream-idle 1``; under the default (``off``: a silence must be waited out) it fails
 the rows whose stream goes silent."""
 
 from __future__ import annotations
 
-import httpx
 import openai
 
 from harness.targets import reference
@@ -19,4 +19,7 @@ def factory(
     provider: str, base_url: str, api_key: str, *, async_client: bool = False
 ) -> openai.OpenAI | openai.AsyncOpenAI:
     client = reference.factory(provider, base_url, api_key, async_client=async_client)
-    return client.with_options(timeout=httpx.Timeout(60.0, read=READ_TIMEOUT))
+    if not reference.is_codex_backend(provider, base_url):
+        return client
+    # openai's own Timeout: httpx's under openai 2.x, httpx2's under 3.x
+    return client.with_options(timeout=openai.Timeout(60.0, read=READ_TIMEOUT))
