@@ -293,24 +293,19 @@ def _stall(item: _Fields, events: int | None) -> StreamStall | None:
     for other in ("sse_cut_after", "close_before_response"):
         if item.data.get(other):
             raise item.fail("stall", f"cannot be combined with {other!r}")
-    section = item.child("stall").only(STALL_KEYS)
-    after = section.get("after_events", int, 0)
-    highest = events if events is not None else 0
-    if not 0 <= after <= highest:
-        what = f"0 to {highest} (the number of 'sse' events)" if events is not None else "0"
-        raise section.fail("after_events", f"expected {what}, got {after}")
-    seconds = _bounded_seconds(section, "seconds")
-    assert seconds is not None
-    return StreamStall(after, seconds)
+    if events is None:
+        return read_stall(item.child("stall"), 0, "0")
+    return read_stall(item.child("stall"), events, f"0 to {events} (the number of 'sse' events)")
 
 
-def condition_stall(section: _Fields) -> StreamStall:
-    """A condition's ``stall`` (``after_events``, ``seconds``): it pauses whatever stream its
-    origins send, so any number of events may come first."""
+def read_stall(section: _Fields, most: int | None = None, most_said: str = "") -> StreamStall:
+    """A ``stall`` section (``after_events``, ``seconds``, bounded as the gate's stall is).
+    ``most`` caps the events before the silence, worded ``most_said`` in a message; None (a
+    condition's stall, which pauses whatever stream its origins send) allows any number."""
     section.only(STALL_KEYS)
     after = section.get("after_events", int, 0)
-    if after < 0:
-        raise section.fail("after_events", f"expected 0 or more, got {after}")
+    if after < 0 or (most is not None and after > most):
+        raise section.fail("after_events", f"expected {most_said or '0 or more'}, got {after}")
     seconds = _bounded_seconds(section, "seconds")
     assert seconds is not None
     return StreamStall(after, seconds)

@@ -98,14 +98,20 @@ def import_deadline(setting: Setting) -> float:
     is neither a phase's deadline nor a flake)."""
     if setting.value is None:
         return DEFAULT_IMPORT_SECONDS
+    return _seconds(setting, 3600, "a positive number of seconds, at most 3600")
+
+
+def _seconds(setting: Setting, most: float, expected: str) -> float:
+    """A number of seconds above 0 and at most ``most``; else a usage error naming the setting's
+    source and what was ``expected``."""
+    assert setting.value is not None
     try:
         seconds = float(setting.value.strip())
     except ValueError:
         seconds = float("nan")
-    if not 0 < seconds <= 3600:
+    if not 0 < seconds <= most:  # also false for nan
         raise UsageInputError(
-            f"{setting.source}: {setting.value!r} is not allowed; expected a positive number of "
-            "seconds, at most 3600"
+            f"{setting.source}: {setting.value!r} is not allowed; expected {expected}"
         )
     return seconds
 
@@ -129,17 +135,12 @@ def stream_idle(setting: Setting) -> float | None:
     out either way."""
     if setting.value is None or setting.value.strip().lower() == "off":
         return None
-    try:
-        seconds = float(setting.value.strip())
-    except ValueError:
-        seconds = float("nan")
-    if not 0 < seconds <= MAX_STALL_SECONDS:
-        raise UsageInputError(
-            f"{setting.source}: {setting.value!r} is not allowed; expected a number of seconds "
-            f"above 0 and at most {MAX_STALL_SECONDS:g} (a silence lasts at most that), or 'off' "
-            "(a client must wait a silent stream out)"
-        )
-    return seconds
+    return _seconds(
+        setting,
+        MAX_STALL_SECONDS,
+        f"a number of seconds above 0 and at most {MAX_STALL_SECONDS:g} (a silence lasts at most "
+        "that), or 'off' (a client must wait a silent stream out)",
+    )
 
 
 def describe_stream_idle(seconds: float | None) -> str:

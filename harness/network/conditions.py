@@ -23,9 +23,9 @@ from harness.fixtures import (
     FixtureError,
     Section,
     StreamStall,
-    condition_stall,
     data_directory,
     read_data_file,
+    read_stall,
 )
 from harness.network.edge import CHALLENGE_KEYS, Challenge
 from harness.network.faults import FaultRules, RuleError
@@ -130,7 +130,7 @@ def _host_stall(section: Section) -> HostStall:
     """The file's ``stream_stall`` section: ``hosts`` and a ``stall`` as a reply's."""
     section.only(("hosts", "stall"))
     hosts = tuple(host.rstrip(".").lower() for host in _strings(section, "hosts"))
-    return HostStall(hosts, condition_stall(section.child("stall")))
+    return HostStall(hosts, read_stall(section.child("stall")))
 
 
 def _strings(section: Section, key: str) -> tuple[str, ...]:
