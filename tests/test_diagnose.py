@@ -35,6 +35,7 @@ from harness.judging.verdicts import (
     CAUSE_KEEPALIVE_RESET,
     CAUSE_OTHER,
     CAUSE_PROXY_BYPASS,
+    CAUSE_PROXY_FALLBACK,
     CAUSE_TLS_TRUST,
     CAUSE_UNEXPECTED_PROXY,
     CAUSES,
@@ -56,6 +57,7 @@ from harness.targets import (
     noidentity,
     noproxyblind,
     ownssl,
+    proxyfallback,
     proxyless,
     reference,
     regressed,
@@ -70,6 +72,8 @@ MakeSubject = Callable[[str | ClientFactory], Subject]
 
 #: The condition of the Codex edge's identity challenge.
 CHALLENGE = "codex-edge-challenge"
+#: The condition whose proxy refuses every request.
+REFUSES = "proxy-refuses"
 
 
 def _labelled(*labels: str) -> Callable[[Scenario], bool]:
@@ -87,9 +91,10 @@ RUNS: dict[str, tuple[ClientFactory, tuple[str, ...] | None, KeepaliveExpectatio
     ),
     "proxyless": (
         proxyless.factory,
-        (DIRECT.name, "https-proxy", "proxy-only", "env-https_proxy"),
+        (DIRECT.name, "https-proxy", "proxy-only", "env-https_proxy", REFUSES),
         KeepaliveExpectation(),
     ),
+    "proxy-fallback": (proxyfallback.factory, (DIRECT.name, REFUSES), KeepaliveExpectation()),
     "untrusting": (bad.untrusting, (DIRECT.name,), KeepaliveExpectation()),
     "raising": (bad.raising, (DIRECT.name,), KeepaliveExpectation()),
     "idle-60": (
@@ -174,7 +179,14 @@ def test_clean(diagnoses: Diagnoses, name: str) -> None:
 
 def test_reference_runs_every_condition(diagnoses: Diagnoses) -> None:
     conditions = {row.condition for row in diagnoses["reference"].rows}
-    assert conditions == {"direct", "https-proxy", "proxy-only", CHALLENGE, "codex-stream-stall"}
+    assert conditions == {
+        "direct",
+        "https-proxy",
+        "proxy-only",
+        REFUSES,
+        CHALLENGE,
+        "codex-stream-stall",
+    }
 
 
 @pytest.mark.parametrize(
@@ -187,6 +199,7 @@ def test_reference_runs_every_condition(diagnoses: Diagnoses) -> None:
         ),
         ("regressed-not-judged", CAUSE_KEEPALIVE_RESET, "which resets such handshakes"),
         ("proxyless", CAUSE_PROXY_BYPASS, "connected directly although"),
+        ("proxy-fallback", CAUSE_PROXY_FALLBACK, "with 403 and the client connected directly"),
         ("untrusting", CAUSE_TLS_TRUST, "does not trust the harness CA"),
         ("idle-60", CAUSE_KEEPALIVE_IDLE, "armed 60s, expected 30s"),
         ("so-keepalive-only", CAUSE_KEEPALIVE_KERNEL_DEFAULT, f"armed {kernel_default_idle()}s"),
@@ -221,6 +234,30 @@ def test_no_proxy_blind_factory_fails_every_non_codex_no_proxy_row(
     assert result.causes() == {CAUSE_UNEXPECTED_PROXY: len(failed)}, render(result)
     non_codex = [row for row in result.rows if "non-codex" in row.categories]
     assert {row.scenario for row in failed} == {row.scenario for row in non_codex}
+
+
+def test_a_refused_tunnel_retried_directly_is_the_fallback_shown_at_the_origin(
+    diagnoses: Diagnoses,
+) -> None:
+    """The fallback factory fails exactly the non-Codex https rows under the refusing proxy: the
+    proxy logged the refused CONNECT and the origin the direct connection that followed. The
+    plain-HTTP row, refused with an ordinary 403 reply, and the Codex rows (the SDK's default
+    client) surface the refusal and pass, as every direct row does."""
+    result = diagnoses["proxy-fallback"]
+    failed = failed_rows(result)
+    https_refused = {
+        row.scenario
+        for row in result.rows
+        if row.condition == REFUSES
+        and "non-codex" in row.categories
+        and not row.endpoint.startswith("custom@http://")
+    }
+    assert {row.scenario for row in failed} == https_refused, render(result)
+    for row in failed:
+        assert row.observed.startswith("origin: direct"), row.observed
+        assert "proxy: CONNECT" in row.observed and "-> 403" in row.observed, row.observed
+    plain = [r for r in result.rows if r.condition == REFUSES and "http://" in r.endpoint]
+    assert [(r.ok, r.outcome[:4]) for r in plain] == [(True, "403 "), (True, "403 ")]
 
 
 def test_scheme_blind_factory_fails_the_plain_http_proxy_rows(
@@ -672,8 +709,13 @@ def test_readme_counts_follow_the_matrix() -> None:
     assert f"the NO_PROXY-blind one {count('non-codex', label='no_proxy-')}," in text
     exiting = sum("openrouter@" in s.id or bool(s.earlier) for s in matrix)
     assert f"the exiting one {exiting}," in text
-    assert f"the wrong-path one all {len(matrix)}," in text
-    assert f"(`harness.targets.ownssl`) {count('codex')}," in text
+    refused = count(f"condition:{REFUSES}")
+    assert f"the wrong-path one {len(matrix) - refused}," in text
+    assert f"the {refused} rows under the refusing proxy" in text
+    codex_seen = count("codex") - count("codex", f"condition:{REFUSES}")
+    assert f"(`harness.targets.ownssl`) {codex_seen}," in text
+    fallback = count("non-codex", "scheme:https", f"condition:{REFUSES}")
+    assert f"the one that retries directly when the proxy refuses {fallback}," in text
     assert f"fifth call {count(label='long-lived')}," in text
     assert f"API key alone {count('codex', label='long-lived')}," in text
     challenged = count("condition:codex-edge-challenge")

@@ -24,7 +24,7 @@ from harness.fixtures import (
     load_fixture,
     load_fixtures,
 )
-from harness.network.conditions import CONDITION_FILE_KEYS, load_conditions
+from harness.network.conditions import CONDITION_FILE_KEYS, REFUSAL_KEYS, load_conditions
 from harness.network.edge import CHALLENGE_KEYS
 from harness.network.faults import RULE_KEYS
 
@@ -224,6 +224,7 @@ def test_condition_files_are_strict_too(tmp_path: Path) -> None:
         "codex-stream-stall",
         "https-proxy",
         "proxy-only",
+        "proxy-refuses",
     ]
     data = json.loads((conditions / "proxy-only.json").read_text())
     data["no_proxi"] = "localhost"
@@ -232,6 +233,30 @@ def test_condition_files_are_strict_too(tmp_path: Path) -> None:
         load_conditions(tmp_path)
     expected = f"{tmp_path / 'proxy-only.json'}: no_proxi: unknown key; did you mean 'no_proxy'?"
     assert str(caught.value) == expected
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"status": 200}, "proxy_refusal.status: 200 is not an HTTP error status"),
+        ({"status": "403"}, "proxy_refusal.status: expected"),
+        ({"headers": {"X-Squid-Error": 0}}, "proxy_refusal.headers: expected an object of strings"),
+        ({"reason": "denied"}, "proxy_refusal.reason: unknown key"),
+        ({"proxy_env": []}, "proxy_refusal: a refusing proxy needs proxy_env naming it"),
+    ],
+)
+def test_a_refusing_proxy_is_read_strictly(
+    tmp_path: Path, change: dict[str, object], message: str
+) -> None:
+    data = json.loads((FIXTURE_DIR / "conditions" / "proxy-refuses.json").read_text())
+    if "proxy_env" in change:
+        data.update(change)
+    else:
+        data["proxy_refusal"].update(change)
+    (tmp_path / "refuses.json").write_text(json.dumps(data))
+    with pytest.raises(FixtureError) as caught:
+        load_conditions(tmp_path)
+    assert message in str(caught.value)
 
 
 def test_readme_schema_lists_every_key() -> None:
@@ -251,5 +276,6 @@ def test_readme_schema_lists_every_key() -> None:
         *OUTCOME_KEYS,
         *CONDITION_FILE_KEYS,
         *CHALLENGE_KEYS,
+        *REFUSAL_KEYS,
     }
     assert sorted(every_key - documented) == []

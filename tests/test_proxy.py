@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from harness.network.conditions import load_conditions
 from harness.network.origins import Network
 
 LOCAL = "http://localhost:11434/v1/models"
@@ -64,3 +65,44 @@ def test_forwarded_request_drops_hop_by_hop_headers(harness_network: Network) ->
     assert seen.headers.get("x-end-to-end") == "2"
     assert "x-hop" not in seen.headers and "proxy-authorization" not in seen.headers
     assert seen.headers.get("connection") == "close"
+
+
+REFUSES = next(c for c in load_conditions() if c.name == "proxy-refuses")
+
+
+@pytest.mark.parametrize(
+    "request_line, method, host, port",
+    [
+        (b"CONNECT api.openai.com:443 HTTP/1.1", "CONNECT", "api.openai.com", 443),
+        (f"GET {LOCAL} HTTP/1.1".encode(), "GET", "localhost", 11434),
+        (b"POST http://localhost/v1/chat/completions HTTP/1.1", "POST", "localhost", 80),
+    ],
+)
+def test_a_refusing_proxy_answers_everything_with_its_refusal_and_reaches_nothing(
+    harness_network: Network, request_line: bytes, method: str, host: str, port: int
+) -> None:
+    """Under ``proxy-refuses`` a tunnel and a forwarded request (its body read first) get the
+    condition's 403 page; the origins see nothing; after the block the proxy serves again."""
+    assert REFUSES.proxy_refusal is not None
+    mark = harness_network.proxy.log.mark()
+    backend = harness_network.origin("local-server").backend
+    before = len(backend.log)
+    body = b'{"model": "m"}' if method == "POST" else b""
+    request = (
+        request_line + f"\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
+    )
+    with harness_network.under(REFUSES), harness_network.reachable():
+        answer = _exchange(harness_network, request)
+    head, _, page = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 403 "), answer
+    assert b"\r\nX-Squid-Error: ERR_ACCESS_DENIED 0" in head, head
+    assert page == REFUSES.proxy_refusal.body.encode()
+    (tunnel,) = harness_network.proxy.log.since(mark)
+    assert (tunnel.method, tunnel.host, tunnel.port, tunnel.status) == (method, host, port, 403)
+    assert tunnel.refused
+    assert len(backend.log) == before
+    with harness_network.reachable():
+        served = _exchange(
+            harness_network, f"GET {LOCAL} HTTP/1.1\r\nHost: localhost:11434\r\n\r\n".encode()
+        )
+    assert served.startswith(b"HTTP/1.1 200 "), served

@@ -82,6 +82,7 @@ CATALOG = {
     "https://github.com/NousResearch/hermes-agent/issues/11609": "default transport 200, "
     "keepalive transport TIMEOUT",
     "https://github.com/NousResearch/hermes-agent/issues/5169": "default transport 403",
+    "https://github.com/NousResearch/hermes-agent/issues/14966": "default transport 403",
     "https://github.com/NousResearch/hermes-agent/pull/72928": "default transport 200, "
     "own SSL context (TLS 1.2 at most) 403",
     "https://github.com/NousResearch/hermes-agent/issues/32373": "default transport TIMEOUT",
@@ -106,6 +107,7 @@ def test_repro_all_replays_every_report_in_one_line_each(run_cli: RunCli) -> Non
         assert f"reporter saw {saw}; here {saw} (" in rest, line
     assert "under codex-edge-challenge" in result.stdout
     assert "under https-proxy" in result.stdout
+    assert "under proxy-refuses" in result.stdout
     n = len(CATALOG)
     assert re.fullmatch(rf"{n} reports: {n} reproduced, 0 mismatched, in [\d.]+ s", summary)
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()

@@ -150,9 +150,21 @@ def long_lived_codex(case: Case) -> bool:
     return long_lived(case) and "codex" in case.categories
 
 
+def refused(case: Case) -> bool:
+    """The cases whose proxy refuses every request (condition proxy-refuses): nothing the client
+    sends reaches an origin, so nothing an origin judges can fail there."""
+    return "condition:proxy-refuses" in case.categories
+
+
 def codex(case: Case) -> bool:
-    """Every Codex case: direct or through the proxy, the origin sees the client's ClientHello."""
-    return "codex" in case.categories
+    """Every Codex case an origin sees: direct or through the proxy, the client's ClientHello."""
+    return "codex" in case.categories and not refused(case)
+
+
+def tunnels_refused(case: Case) -> bool:
+    """Non-Codex https cases whose proxy refuses the tunnel: a client that retries directly
+    reaches the origin (a forwarded plain-HTTP request is refused with a reply, not an error)."""
+    return {"non-codex", "scheme:https"} <= case.categories and refused(case)
 
 
 def challenged(case: Case) -> bool:
@@ -166,9 +178,10 @@ def stalled(case: Case) -> bool:
     return "condition:codex-stream-stall" in case.categories
 
 
-def every_case(case: Case) -> bool:
-    """Every case reaches an origin, so a client on the wrong path fails them all."""
-    return True
+def reaches_an_origin(case: Case) -> bool:
+    """Every case reaches an origin, so a client on the wrong path fails them all, except where
+    the proxy refuses the request before any origin sees its path."""
+    return not refused(case)
 
 
 #: Each known-bad factory, the options it runs with and the cases it must fail; every other case
@@ -182,6 +195,8 @@ KNOWN_BAD: dict[str, tuple[str, tuple[str, ...], Callable[[Case], bool]]] = {
         plain_http_under_the_wrong_variable,
     ),
     "no_proxy_blind": ("harness.targets.noproxyblind:factory", (), non_codex_no_proxy),
+    # retries directly when the proxy refuses its tunnel, hiding the refusal
+    "proxy_fallback": ("harness.targets.proxyfallback:factory", (), tunnels_refused),
     "no_keepalive": ("nokeepalive:factory", (), keepalive_judged),
     "regressed_keepalive_off": (
         "harness.targets.regressed:factory",
@@ -191,7 +206,7 @@ KNOWN_BAD: dict[str, tuple[str, tuple[str, ...], Callable[[Case], bool]]] = {
     # one keepalive client for the whole process: what its transport earns, the regressed verdict
     "shared": ("harness.targets.shared:factory", (), codex_direct),
     "exiting": ("harness.targets.exiting:factory", (), openrouter),
-    "wrong_path": ("harness.targets.wrongpath:factory", (), every_case),
+    "wrong_path": ("harness.targets.wrongpath:factory", (), reaches_an_origin),
     # a Codex client with an SSL context of its own: another ClientHello than the SDK default's
     "own_ssl": ("harness.targets.ownssl:factory", (), codex),
     # state that only a process calling the factory more than once can show
@@ -233,7 +248,7 @@ RIGHT = {
 #: The fresh processes: each judges the factories of one option set; ``reversed`` runs its
 #: cases in the opposite order.
 RUNS = {
-    "judged-1": ("reference", "regressed", "proxyless"),
+    "judged-1": ("reference", "regressed", "proxyless", "proxy_fallback"),
     "judged-2": ("scheme_blind", "no_proxy_blind", "no_keepalive", "fifth_call", "key_cached"),
     "keepalive-off": ("no_keepalive_not_judged", "regressed_keepalive_off"),
     "judged-3": ("self_alarm", "exiting", "wrong_path", "own_ssl", "stream_idle_gives_up"),

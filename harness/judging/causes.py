@@ -15,6 +15,7 @@ KEEPALIVE_IDLE = "keepalive idle mismatch"
 KEEPALIVE_KERNEL_DEFAULT = "keepalive kernel default idle"
 KEEPALIVE_RESET = "keepalive-sensitive origin"
 PROXY_BYPASS = "proxy bypass"
+PROXY_FALLBACK = "proxy fallback to direct"
 UNEXPECTED_PROXY = "unexpected proxy"
 WRONG_HOST = "wrong host"
 WRONG_PATH = "wrong path"
@@ -37,6 +38,10 @@ SUMMARIES = {
     KEEPALIVE_KERNEL_DEFAULT: "SO_KEEPALIVE without TCP_KEEPIDLE (kernel default, 7200 s)",
     KEEPALIVE_RESET: "keepalive armed on a connection the origin resets (Codex)",
     PROXY_BYPASS: "a direct connection although a proxy variable names a proxy",
+    PROXY_FALLBACK: (
+        "the proxy refused the request and the client connected directly instead, hiding the "
+        "misroute"
+    ),
     UNEXPECTED_PROXY: "sent to the proxy although the scheme or NO_PROXY says direct",
     WRONG_HOST: "SNI or Host named another host than the endpoint's",
     WRONG_PATH: "a request path outside the endpoint's base path",

@@ -6,7 +6,8 @@ async):
 
 - direct: no proxy variables; Codex endpoints make the report's call and a streamed one,
   the others list models and make a chat completion;
-- each network condition of the origin files (``https-proxy``, ``proxy-only``, ...), or, for
+- each network condition of the origin files (``https-proxy``, ``proxy-only``, a proxy that
+  refuses every request, ``proxy-refuses``, ...), or, for
   an edge's identity challenge (``codex-edge-challenge``), the endpoints on its hosts; a stream
   stall (``codex-stream-stall``) is one streamed call from the first endpoint on its hosts, in
   each mode (each row waits out or gives up on the silence: a few stand for the rest);
@@ -131,10 +132,12 @@ class Scenario:
         stall = self.condition.stream_stall
         silence = stall.stall.seconds if stall is not None and self.call is Call.STREAM else None
         must_give_up = silence is not None and stream_idle is not None and silence > stream_idle
+        via_proxy = self.via_proxy()
+        refusal = self.condition.proxy_refusal if via_proxy else None
         return Expectation(
             codex=self.endpoint.codex,
             keepalive_idle=None if self.endpoint.codex else keepalive.idle_seconds,
-            via_proxy=self.via_proxy(),
+            via_proxy=via_proxy,
             status=status,
             body=body,
             events=events,
@@ -147,6 +150,7 @@ class Scenario:
             ),
             stream_silence=silence,
             give_up_within=stream_idle if must_give_up else None,
+            proxy_refusal=refusal.status if refusal is not None else None,
         )
 
 

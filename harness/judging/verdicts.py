@@ -5,7 +5,9 @@ client by the same rules and name a failure with the same words (the ``CAUSE_*``
 Codex endpoint reaches the backend and gets the recorded reply; any other endpoint reaches its
 origin with TCP keepalive armed at the idle time the harness expects (``--keepalive-idle``, unless
 keepalive is not judged); a request goes through the proxy exactly when the documented proxy
-rules (:mod:`harness.judging.proxy_rules`) say so.
+rules (:mod:`harness.judging.proxy_rules`) say so, and when that proxy refuses it, the client
+surfaces the refusal and no origin sees a connection (a direct retry is ``proxy fallback to
+direct``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ CAUSE_KEEPALIVE_IDLE = causes.KEEPALIVE_IDLE
 CAUSE_KEEPALIVE_KERNEL_DEFAULT = causes.KEEPALIVE_KERNEL_DEFAULT
 CAUSE_KEEPALIVE_RESET = causes.KEEPALIVE_RESET
 CAUSE_PROXY_BYPASS = causes.PROXY_BYPASS
+CAUSE_PROXY_FALLBACK = causes.PROXY_FALLBACK
 CAUSE_UNEXPECTED_PROXY = causes.UNEXPECTED_PROXY
 CAUSE_WRONG_HOST = causes.WRONG_HOST
 CAUSE_WRONG_PATH = causes.WRONG_PATH
@@ -79,6 +82,9 @@ class Expectation:
     #: out and get every event, unless it must give up within ``give_up_within`` seconds.
     stream_silence: float | None = None
     give_up_within: float | None = None
+    #: The status a refusing proxy answers this request with (None: the proxy does not refuse).
+    #: Nothing reaches the origin; the client surfaces the refusal, as an error or as that reply.
+    proxy_refusal: int | None = None
 
 
 #: How much longer than its bound a client may bear a silence before it gives up: its read timeout
@@ -182,6 +188,13 @@ def _stream_problem(result: Result, expect: Expectation) -> str | None:
 
 def _reply_problem(result: Result, expect: Expectation) -> str | None:
     outcome = result.outcome
+    if expect.proxy_refusal is not None:
+        if outcome.reached and outcome.status != expect.proxy_refusal:
+            return (
+                f"the proxy refused the request with {expect.proxy_refusal}, yet the client got "
+                f"{outcome.status} from elsewhere; it must surface the refusal"
+            )
+        return None
     stream = _stream_problem(result, expect)
     if stream is not None:
         return stream
@@ -248,7 +261,7 @@ def judge(result: Result, expect: Expectation) -> Verdict:
         for r in result.requests
         if r.challenged
     ]
-    if not result.observations:
+    if not result.observations and expect.proxy_refusal is None:
         problems.append("no connection reached the origin")
     if expect.via_proxy:
         if not tunnels:
@@ -309,7 +322,18 @@ def _cause(
             "(built with its own verify= context or trust_env=False?)",
         )
     resets = [o for o in result.observations if o.action == "reset"]
-    if expect.via_proxy and any(o.direct for o in result.observations):
+    refused = [t for t in result.tunnels if t.refused and t.host.lower() == expect.host]
+    direct = [o for o in result.observations if o.direct]
+    if expect.proxy_refusal is not None and refused and direct:
+        tunnel = refused[0]
+        return (
+            CAUSE_PROXY_FALLBACK,
+            f"the proxy refused {tunnel.method} {tunnel.host}:{tunnel.port} with {tunnel.status} "
+            f"and the client connected directly to the {direct[0].origin} origin instead (a "
+            "fallback that hides the misroute where direct connections work and fails where they "
+            "do not)",
+        )
+    if expect.via_proxy and direct:
         return (
             CAUSE_PROXY_BYPASS,
             "the client connected directly although "

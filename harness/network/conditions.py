@@ -2,10 +2,10 @@
 
 A condition names the proxy variables the client's environment gets (pointing at the harness's
 CONNECT proxy), an optional NO_PROXY value, fault rules that every gate applies before its
-origin's own, an edge's identity challenge (:mod:`harness.network.edge`), and a silence in every
-stream its hosts send (:class:`HostStall`); the last two apply to the endpoints on their hosts
-only. Conditions are data files in ``fixtures/conditions/``, with
-provenance.
+origin's own, a proxy that refuses every request (:class:`~harness.network.proxy.Refusal`), an
+edge's identity challenge (:mod:`harness.network.edge`), and a silence in every stream its hosts
+send (:class:`HostStall`); the last two apply to the endpoints on their hosts only. Conditions are
+data files in ``fixtures/conditions/``, with provenance.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from harness.fixtures import (
 from harness.network.edge import CHALLENGE_KEYS, Challenge
 from harness.network.faults import FaultRules, RuleError
 from harness.network.ja4 import FingerprintError, fingerprints
+from harness.network.proxy import Refusal
 
 CONDITION_DIR = FIXTURE_DIR / "conditions"
 
@@ -54,6 +55,7 @@ class Condition:
     faults: FaultRules = field(default_factory=FaultRules)
     challenge: Challenge | None = None
     stream_stall: HostStall | None = None
+    proxy_refusal: Refusal | None = None
     path: Path | None = None
 
     @property
@@ -95,7 +97,10 @@ CONDITION_FILE_KEYS = (
     "faults",
     "challenge",
     "stream_stall",
+    "proxy_refusal",
 )
+#: The keys of a condition's ``proxy_refusal`` section.
+REFUSAL_KEYS = ("status", "headers", "body")
 
 
 def load_condition(path: Path) -> Condition:
@@ -113,6 +118,9 @@ def load_condition(path: Path) -> Condition:
     stream_stall = _host_stall(top.child("stream_stall")) if "stream_stall" in top.data else None
     if challenge is not None and stream_stall is not None:
         raise top.fail("stream_stall", "a condition is an edge's challenge or a stall, not both")
+    refusal = _refusal(top.child("proxy_refusal")) if "proxy_refusal" in top.data else None
+    if refusal is not None and not proxy_env:
+        raise top.fail("proxy_refusal", "a refusing proxy needs proxy_env naming it")
     return Condition(
         name=top.get("name", str),
         description=top.get("description", str, ""),
@@ -122,8 +130,31 @@ def load_condition(path: Path) -> Condition:
         faults=faults,
         challenge=challenge,
         stream_stall=stream_stall,
+        proxy_refusal=refusal,
         path=path,
     )
+
+
+def _refusal(section: Section) -> Refusal:
+    """The file's ``proxy_refusal`` section: ``status`` (4xx or 5xx), ``headers``, ``body``."""
+    section.only(REFUSAL_KEYS)
+    return Refusal(_error_status(section), _string_headers(section), section.get("body", str, ""))
+
+
+def _error_status(section: Section, default: int | None = None) -> int:
+    status: int = (
+        section.get("status", int) if default is None else section.get("status", int, default)
+    )
+    if not 400 <= status <= 599:
+        raise section.fail("status", f"{status} is not an HTTP error status")
+    return status
+
+
+def _string_headers(section: Section) -> tuple[tuple[str, str], ...]:
+    headers = section.get("headers", dict, {})
+    if not all(isinstance(value, str) for value in headers.values()):
+        raise section.fail("headers", "expected an object of strings")
+    return tuple(headers.items())
 
 
 def _host_stall(section: Section) -> HostStall:
@@ -143,12 +174,8 @@ def _strings(section: Section, key: str) -> tuple[str, ...]:
 def _challenge(section: Section) -> Challenge:
     """The file's ``challenge`` section (see :class:`harness.network.edge.Challenge`)."""
     section.only(CHALLENGE_KEYS)
-    status = section.get("status", int, 403)
-    if not 400 <= status <= 599:
-        raise section.fail("status", f"{status} is not an HTTP error status")
-    headers = section.get("headers", dict, {})
-    if not all(isinstance(value, str) for value in headers.values()):
-        raise section.fail("headers", "expected an object of strings")
+    status = _error_status(section, 403)
+    headers = _string_headers(section)
     path_prefix = section.get("path_prefix", str, "/")
     if not path_prefix.startswith("/"):
         raise section.fail("path_prefix", "expected a path starting with '/'")
@@ -166,7 +193,7 @@ def _challenge(section: Section) -> Challenge:
         path_prefix=path_prefix,
         originators=_strings(section, "originators"),
         status=status,
-        headers=tuple(headers.items()),
+        headers=headers,
         html=html,
         fingerprints=ja4s,
     )

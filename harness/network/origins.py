@@ -446,8 +446,9 @@ class Network:
 
     @contextmanager
     def under(self, condition: Condition) -> Iterator[dict[str, str]]:
-        """Put every gate under ``condition``'s rules, and the origins on its hosts behind its
-        edge's identity challenge or its stream stall, for the block; yield the client's env."""
+        """Put every gate under ``condition``'s rules, the proxy behind its refusal, and the
+        origins on its hosts behind its edge's identity challenge or its stream stall, for the
+        block; yield the client's env."""
         overlay = condition.faults if condition.faults.rules else None
         gates = [origin.gate for origin in self.origins.values()]
         hosts = condition.hosts
@@ -463,9 +464,11 @@ class Network:
                 backend.edge = (condition.challenge, self.identity_demanded)
             if condition.stream_stall is not None:
                 backend.stream_stall = condition.stream_stall.stall
+        self.proxy.refusal = condition.proxy_refusal
         try:
             yield condition.environ(self.proxy.url)
         finally:
+            self.proxy.refusal = None
             for gate in gates:
                 gate.overlay = None
             for backend in concerned:

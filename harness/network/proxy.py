@@ -4,7 +4,9 @@
 ``GET http://host:port/path`` is forwarded as one request (plain-HTTP URLs under ``HTTP_PROXY``).
 It reaches origins from its own loopback source address, so a gate can tell a proxied connection
 from a direct one, and it asks the kernel whether the client's socket to the proxy has keepalive
-armed (the origin only ever sees the proxy's own socket). Requests are parsed with h11.
+armed (the origin only ever sees the proxy's own socket). Under a condition with a
+:class:`Refusal` it refuses every request instead, as a corporate proxy that denies the
+destination does. Requests are parsed with h11.
 """
 
 from __future__ import annotations
@@ -43,6 +45,16 @@ HOP_BY_HOP = {
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """What the proxy answers every CONNECT and forwarded request with while refusing: an error
+    status, its headers and a short page, as Squid's ``ERR_ACCESS_DENIED`` or a 502 arrives."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str = ""
+
+
+@dataclass(frozen=True)
 class Tunnel:
     """One request the proxy carried: a CONNECT tunnel, or a forwarded plain-HTTP request."""
 
@@ -53,6 +65,11 @@ class Tunnel:
     status: int
     detail: str = ""
     method: str = "CONNECT"
+
+    @property
+    def refused(self) -> bool:
+        """Whether the proxy turned the request away (a refusing condition, or no route)."""
+        return self.status >= 400
 
     def summary(self) -> str:
         armed = self.keepalive.describe()
@@ -77,6 +94,8 @@ class ConnectProxy(ConnectionServer):
         self.router = router
         self.source = source
         self.log: RecordLog[Tunnel] = RecordLog()
+        #: Set by a refusing condition for its block (``Network.under``).
+        self.refusal: Refusal | None = None
         self._kernel = kernel
         self._head_timeout = head_timeout
         self._idle_timeout = idle_timeout
@@ -209,6 +228,27 @@ class ConnectProxy(ConnectionServer):
             response = h11.Response(status_code=status, headers=headers, reason=reason)
             client.sendall(connection.send(response) or b"")
 
+    def _refuse(
+        self,
+        client: socket.socket,
+        connection: h11.Connection,
+        request: h11.Request,
+        tunnel: Tunnel,
+        refusal: Refusal,
+    ) -> None:
+        """Answer with the condition's refusal after reading the request whole (closing on an
+        unread body would reset the connection and hide the reply)."""
+        self.log.append(tunnel)
+        if request.method != b"CONNECT":
+            with contextlib.suppress(OSError, h11.RemoteProtocolError):
+                self._request_body(client, connection)
+        body = refusal.body.encode()
+        headers = [(name.encode(), value.encode()) for name, value in refusal.headers]
+        headers += [(b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+        with contextlib.suppress(OSError, h11.LocalProtocolError):
+            response = h11.Response(status_code=refusal.status, headers=headers)
+            client.sendall((connection.send(response) or b"") + body)
+
     def handle(self, client: socket.socket, peer: Address) -> None:
         accepted_at = time.monotonic()
         try:
@@ -221,6 +261,18 @@ class ConnectProxy(ConnectionServer):
         keepalive = self._kernel.keepalive(peer, self.address, accepted_at=accepted_at)
         target = request.target.decode("ascii", "replace")
         host, _, port_text = target.rpartition(":")
+        refusal = self.refusal
+        if refusal is not None:
+            method = request.method.decode("ascii", "replace")
+            if method != "CONNECT":
+                url = urlsplit(target)
+                host, port_text = url.hostname or target, ""
+                with contextlib.suppress(ValueError):  # a port that is not one
+                    port_text = str(url.port or 80)
+            port = int(port_text) if port_text.isdigit() else 0
+            tunnel = Tunnel(peer, host, port, keepalive, refusal.status, "refused", method)
+            self._refuse(client, connection, request, tunnel, refusal)
+            return
         if request.method != b"CONNECT":
             self._forward(client, connection, request, peer, keepalive)
             return

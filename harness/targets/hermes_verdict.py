@@ -9,7 +9,10 @@ name. Per scenario:
 - the route Hermes's proxy rule picks differs from the one the harness expects
   (:func:`harness.judging.proxy_rules.expected_route`): it fails (``proxy bypass`` or ``unexpected
   proxy``);
-- through the proxy: it passes (the origin sees the proxy's socket; keepalive is not judged);
+- through the proxy: it passes (the origin sees the proxy's socket; keepalive is not judged),
+  and through a proxy that refuses (a condition with a ``proxy_refusal``) too: every client a
+  release builds hands its proxy to httpx's own transport, which surfaces the refusal, and none
+  retries directly (no release's recorded construction wraps the transport);
 - direct to the Codex backend with keepalive armed: it fails (``keepalive-sensitive origin``);
 - to the Codex backend under an identity challenge (a condition with a ``challenge``) from a
   client without the identity headers: it fails (``identity challenge``);
@@ -204,12 +207,17 @@ _ROUTES: tuple[tuple[str, str, Callable[[str], dict[str, str]]], ...] = (
     ("via proxy", "direct", lambda host: {"HTTPS_PROXY": _PROXY}),
     ("NO_PROXY", "direct", lambda host: {"HTTPS_PROXY": _PROXY, "NO_PROXY": host}),
     ("edge challenge", "codex-edge-challenge", lambda host: {}),
+    ("refusing proxy", "proxy-refuses", lambda host: {"HTTPS_PROXY": _PROXY, "HTTP_PROXY": _PROXY}),
 )
+#: The routes that concern the Codex endpoints alone.
+_CODEX_ONLY_ROUTES = frozenset({"edge challenge"})
 
 
 _ROUTE_WORDS = {
     frozenset({"direct", "via proxy", "NO_PROXY"}): "",
+    frozenset({"direct", "via proxy", "NO_PROXY", "refusing proxy"}): "",
     frozenset({"direct", "via proxy", "NO_PROXY", "edge challenge"}): "",
+    frozenset({"direct", "via proxy", "NO_PROXY", "refusing proxy", "edge challenge"}): "",
     frozenset({"direct", "NO_PROXY"}): " going direct",
     frozenset({"direct", "NO_PROXY", "edge challenge"}): " going direct",
     frozenset({"edge challenge"}): " under the Codex edge's identity challenge",
@@ -239,8 +247,8 @@ def _verdicts(version: str, path: Construction) -> dict[Key, Prediction]:
         host = urlsplit(base_url).hostname or ""
         for mode in ("sync", "async"):
             for route, condition, environ in _ROUTES:
-                if condition != "direct" and not codex:
-                    continue  # the edge's challenge concerns the Codex endpoints alone
+                if route in _CODEX_ONLY_ROUTES and not codex:
+                    continue
                 scenario = Driven(
                     provider, base_url, codex, mode == "async", condition, environ(host)
                 )
