@@ -12,7 +12,8 @@ name. Per scenario:
 - through the proxy: it passes (the origin sees the proxy's socket; keepalive is not judged),
   and through a proxy that refuses (a condition with a ``proxy_refusal``) too: every client a
   release builds hands its proxy to httpx's own transport, which surfaces the refusal, and none
-  retries directly (no release's recorded construction wraps the transport);
+  retries directly (no release's recorded construction wraps the transport); no origin sees
+  the request, so a path outside the endpoint's goes unseen there;
 - direct to the Codex backend with keepalive armed: it fails (``keepalive-sensitive origin``);
 - to the Codex backend under an identity challenge (a condition with a ``challenge``) from a
   client without the identity headers: it fails (``identity challenge``);
@@ -134,8 +135,10 @@ def _judged(
     actual = via_proxy(known.proxy_rule, scenario.base_url, scenario.environ)
     base = _segments(scenario.base_url)
     reset = not actual and scenario.codex and known.keepalive_idle is not None
-    if not reset and _segments(sent_to)[: len(base)] != base:
-        # a request reaches the origin (nothing resets it) on a path outside the endpoint's
+    refused = actual and scenario.condition in refusing_conditions()
+    if not (reset or refused) and _segments(sent_to)[: len(base)] != base:
+        # a request reaches the origin (nothing resets or refuses it) on a path outside the
+        # endpoint's
         return Prediction(FAILED, CAUSE_WRONG_PATH)
     if expected and not actual:
         return Prediction(FAILED, CAUSE_PROXY_BYPASS)
@@ -159,6 +162,12 @@ def _judged(
 def challenging_conditions() -> frozenset[str]:
     """The packaged conditions that put the Codex edge's identity challenge in front of it."""
     return frozenset(c.name for c in load_conditions() if c.challenge is not None)
+
+
+@cache
+def refusing_conditions() -> frozenset[str]:
+    """The packaged conditions whose proxy refuses every request (no origin is reached)."""
+    return frozenset(c.name for c in load_conditions() if c.proxy_refusal is not None)
 
 
 def case_prediction(
