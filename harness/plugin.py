@@ -219,6 +219,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     )
     demanded, identity_source = config.stash[_IDENTITY_KEY]
     stream_idle, stream_idle_source = config.stash[_STREAM_IDLE_KEY]
+    from harness.judging.matrix import left_out
+
+    unexpressed = [
+        f"transport-harness: condition {name} left out: {why}"
+        for name, why in left_out(harness_condition_set(config)).items()
+    ]
     return [
         f"transport-harness: client factory {factory.value} (from {factory.source}); "
         f"{expectation.describe()} (from {source}); "
@@ -227,6 +233,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"transport-harness: {hello} (from {hello_source}); the Codex edge's identity "
         f"challenge demands {describe_demanded(demanded)} (from {identity_source}); "
         f"{settings.describe_stream_idle(stream_idle)} (from {stream_idle_source})",
+        *unexpressed,
     ]
 
 

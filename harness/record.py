@@ -14,7 +14,7 @@ proxy served → ``reset when direct``.
 from __future__ import annotations
 
 import datetime
-import importlib.util
+import importlib
 import os
 import platform
 import re
@@ -109,12 +109,22 @@ def checked_proxy(proxy: str, url: SplitResult) -> str:
             f"ALL_PROXY (the variables for {url.scheme}:// URLs), unless NO_PROXY exempts the host"
         )
     parts = _split(proxy, f"proxy {redact_text(proxy)!r}", PROXY_SCHEMES)
-    if parts.scheme.lower().startswith("socks") and importlib.util.find_spec("socksio") is None:
+    if parts.scheme.lower().startswith("socks") and not _socksio_importable():
         raise UsageInputError(
             f"record: proxy {redact_text(proxy)!r}: httpx needs the socksio package for SOCKS "
             "proxies: pip install 'httpx[socks]'"
         )
     return proxy
+
+
+def _socksio_importable() -> bool:
+    """Whether httpx's SOCKS support loads: the import itself, as httpx tries it (a package that
+    is present but cannot be imported counts as missing)."""
+    try:
+        importlib.import_module("socksio")
+    except ImportError:
+        return False
+    return True
 
 
 def failure(exc: BaseException) -> tuple[str, str]:

@@ -22,7 +22,7 @@ from harness.judging.causes import Fault
 from harness.judging.diagnose import Diagnosis, Row, diagnose, render
 from harness.judging.drive import Result, Subject, vet_factory
 from harness.judging.expectation import KeepaliveExpectation
-from harness.judging.matrix import NO_PROXY_SPELLINGS, Scenario, scenarios
+from harness.judging.matrix import NO_PROXY_SPELLINGS, Scenario, left_out, scenarios
 from harness.judging.proxy_rules import expected_route
 from harness.judging.verdicts import (
     CAUSE_CLIENT_HELLO,
@@ -33,6 +33,7 @@ from harness.judging.verdicts import (
     CAUSE_KEEPALIVE_KERNEL_DEFAULT,
     CAUSE_KEEPALIVE_OFF,
     CAUSE_KEEPALIVE_RESET,
+    CAUSE_NO_SOCKS,
     CAUSE_OTHER,
     CAUSE_PROXY_BYPASS,
     CAUSE_PROXY_FALLBACK,
@@ -62,6 +63,7 @@ from harness.targets import (
     reference,
     regressed,
     schemeblind,
+    socksblind,
     streamidle,
 )
 
@@ -74,6 +76,11 @@ MakeSubject = Callable[[str | ClientFactory], Subject]
 CHALLENGE = "codex-edge-challenge"
 #: The condition whose proxy refuses every request.
 REFUSES = "proxy-refuses"
+#: The conditions whose proxy variable names a SOCKS5 proxy (the name resolved by the client, by
+#: the proxy); those the installed httpx cannot express are not in the matrix.
+SOCKS = ("socks5-proxy", "socks5h-proxy")
+#: A stack without socksio: named, never imported here (importing it hides socksio).
+NO_SOCKS_FACTORY = "harness.targets.nosocks:factory"
 
 
 def _labelled(*labels: str) -> Callable[[Scenario], bool]:
@@ -82,7 +89,7 @@ def _labelled(*labels: str) -> Callable[[Scenario], bool]:
 
 
 # name: (factory, scenario labels (None: the whole matrix), expectation)
-RUNS: dict[str, tuple[ClientFactory, tuple[str, ...] | None, KeepaliveExpectation]] = {
+RUNS: dict[str, tuple[ClientFactory | str, tuple[str, ...] | None, KeepaliveExpectation]] = {
     "reference": (reference.factory, None, KeepaliveExpectation()),
     "regressed": (
         regressed.factory,
@@ -95,6 +102,8 @@ RUNS: dict[str, tuple[ClientFactory, tuple[str, ...] | None, KeepaliveExpectatio
         KeepaliveExpectation(),
     ),
     "proxy-fallback": (proxyfallback.factory, (DIRECT.name, REFUSES), KeepaliveExpectation()),
+    "socks-blind": (socksblind.factory, (DIRECT.name, *SOCKS), KeepaliveExpectation()),
+    "no-socks": (NO_SOCKS_FACTORY, (DIRECT.name, *SOCKS), KeepaliveExpectation()),
     "untrusting": (bad.untrusting, (DIRECT.name,), KeepaliveExpectation()),
     "raising": (bad.raising, (DIRECT.name,), KeepaliveExpectation()),
     "idle-60": (
@@ -186,7 +195,8 @@ def test_reference_runs_every_condition(diagnoses: Diagnoses) -> None:
         REFUSES,
         CHALLENGE,
         "codex-stream-stall",
-    }
+        *SOCKS,
+    } - set(left_out(load_conditions()))
 
 
 @pytest.mark.parametrize(
@@ -200,6 +210,8 @@ def test_reference_runs_every_condition(diagnoses: Diagnoses) -> None:
         ("regressed-not-judged", CAUSE_KEEPALIVE_RESET, "which resets such handshakes"),
         ("proxyless", CAUSE_PROXY_BYPASS, "connected directly although"),
         ("proxy-fallback", CAUSE_PROXY_FALLBACK, "with 403 and the client connected directly"),
+        ("socks-blind", CAUSE_PROXY_BYPASS, "connected directly although"),
+        ("no-socks", CAUSE_NO_SOCKS, "the 'socksio' package is not installed"),
         ("untrusting", CAUSE_TLS_TRUST, "does not trust the harness CA"),
         ("idle-60", CAUSE_KEEPALIVE_IDLE, "armed 60s, expected 30s"),
         ("so-keepalive-only", CAUSE_KEEPALIVE_KERNEL_DEFAULT, f"armed {kernel_default_idle()}s"),
@@ -258,6 +270,37 @@ def test_a_refused_tunnel_retried_directly_is_the_fallback_shown_at_the_origin(
         assert "proxy: CONNECT" in row.observed and "-> 403" in row.observed, row.observed
     plain = [r for r in result.rows if r.condition == REFUSES and "http://" in r.endpoint]
     assert [(r.ok, r.outcome[:4]) for r in plain] == [(True, "403 "), (True, "403 ")]
+
+
+def test_socks_factories_fail_exactly_the_rows_through_a_socks_proxy(diagnoses: Diagnoses) -> None:
+    """Without SOCKS support every row that must go through the SOCKS5 proxy fails, the SDK
+    default's Codex rows too; a transport that drops the socks5:// URL fails the non-Codex ones.
+    NO_PROXY's openrouter.ai rows go direct and pass in both, as the direct rows do."""
+    blind, unsupported = diagnoses["socks-blind"], diagnoses["no-socks"]
+    through = {
+        r.scenario for r in unsupported.rows if r.condition in SOCKS and "via-proxy" in r.categories
+    }
+    non_codex = {r.scenario for r in blind.rows if "non-codex" in r.categories} & through
+    assert {r.scenario for r in failed_rows(unsupported)} == through, render(unsupported)
+    assert {r.scenario for r in failed_rows(blind)} == non_codex, render(blind)
+    exempted = [r for r in blind.rows if r.condition in SOCKS and "direct" in r.categories]
+    assert {r.endpoint.partition("@")[0] for r in exempted} == {"openrouter"}
+    assert all(r.ok for r in exempted)
+
+
+def test_the_reference_reaches_each_origin_through_a_socks5_tunnel(diagnoses: Diagnoses) -> None:
+    """Each SOCKS row records the proxy's scheme and how the client asked for its tunnel:
+    httpcore sends the host name for socks5:// as for socks5h://, and the row shows what
+    arrived."""
+    rows = [r for r in diagnoses["reference"].rows if r.condition in SOCKS]
+    assert rows
+    for row in rows:
+        assert row.proxy_scheme == row.condition.partition("-")[0], row
+        if "via-proxy" in row.categories:
+            assert row.proxy_requests == ("socks5 name",), row
+            assert "proxy: socks5 name " in row.observed, row.observed
+        else:
+            assert row.proxy_requests == (), row
 
 
 def test_scheme_blind_factory_fails_the_plain_http_proxy_rows(
@@ -691,6 +734,8 @@ def test_summary_counts_by_cause_name() -> None:
 def test_readme_counts_follow_the_matrix() -> None:
     """The README's diagnose figures are the matrix's: the number of rows and, per known-bad
     factory, the rows its defect predicts (the checks above prove each fails exactly those)."""
+    if left_out(load_conditions()):
+        pytest.skip("the README's figures are the matrix of a stack that expresses every condition")
     matrix = scenarios(load_fixtures(), load_conditions())
 
     def count(*wanted: str, label: str = "") -> int:
@@ -706,7 +751,13 @@ def test_readme_counts_follow_the_matrix() -> None:
     assert f"the regressed factory fails {count('codex', 'direct')}," in text
     assert f"the proxyless one {count('non-codex', 'via-proxy')}," in text
     assert f"the scheme-blind one {scheme_blind} " in text
-    assert f"the NO_PROXY-blind one {count('non-codex', label='no_proxy-')}," in text
+    exempted = count("non-codex", "direct", "condition:socks5-proxy")
+    no_proxy_blind = count("non-codex", label="no_proxy-") + exempted
+    assert f"the NO_PROXY-blind one {no_proxy_blind}," in text
+    socks = [count("via-proxy", f"condition:{name}") for name in SOCKS]
+    socks_non_codex = [count("non-codex", "via-proxy", f"condition:{name}") for name in SOCKS]
+    assert f"drops a `socks5://` proxy {sum(socks_non_codex)}," in text
+    assert f"without SOCKS support {sum(socks)}," in text
     exiting = sum("openrouter@" in s.id or bool(s.earlier) for s in matrix)
     assert f"the exiting one {exiting}," in text
     refused = count(f"condition:{REFUSES}")

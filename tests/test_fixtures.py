@@ -225,6 +225,8 @@ def test_condition_files_are_strict_too(tmp_path: Path) -> None:
         "https-proxy",
         "proxy-only",
         "proxy-refuses",
+        "socks5-proxy",
+        "socks5h-proxy",
     ]
     data = json.loads((conditions / "proxy-only.json").read_text())
     data["no_proxi"] = "localhost"
@@ -257,6 +259,38 @@ def test_a_refusing_proxy_is_read_strictly(
     with pytest.raises(FixtureError) as caught:
         load_conditions(tmp_path)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"proxy_scheme": "socks4"}, "proxy_scheme: 'socks4' is not one of http, socks5, socks5h"),
+        ({"proxy_scheme": "socks"}, "proxy_scheme: 'socks' is not one of"),
+        ({"proxy_scheme": 5}, "proxy_scheme: expected"),
+        ({"proxy_env": []}, "proxy_scheme: a SOCKS proxy needs proxy_env naming it"),
+    ],
+)
+def test_a_socks_proxy_is_read_strictly(
+    tmp_path: Path, change: dict[str, object], message: str
+) -> None:
+    data = json.loads((FIXTURE_DIR / "conditions" / "socks5-proxy.json").read_text())
+    data.update(change)
+    (tmp_path / "socks.json").write_text(json.dumps(data))
+    with pytest.raises(FixtureError) as caught:
+        load_conditions(tmp_path)
+    assert message in str(caught.value)
+
+
+def test_a_socks_condition_hands_clients_its_scheme() -> None:
+    """The variables carry the harness proxy's address under the condition's scheme."""
+    named = {c.name: c for c in load_conditions(FIXTURE_DIR / "conditions")}
+    proxy = "http://127.0.42.1:3128"
+    assert named["socks5-proxy"].environ(proxy) == {
+        "ALL_PROXY": "socks5://127.0.42.1:3128",
+        "NO_PROXY": "openrouter.ai",
+    }
+    assert named["socks5h-proxy"].environ(proxy) == {"ALL_PROXY": "socks5h://127.0.42.1:3128"}
+    assert named["https-proxy"].environ(proxy) == {"HTTPS_PROXY": proxy}
 
 
 def test_readme_schema_lists_every_key() -> None:

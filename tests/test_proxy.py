@@ -106,3 +106,82 @@ def test_a_refusing_proxy_answers_everything_with_its_refusal_and_reaches_nothin
             harness_network, f"GET {LOCAL} HTTP/1.1\r\nHost: localhost:11434\r\n\r\n".encode()
         )
     assert served.startswith(b"HTTP/1.1 200 "), served
+
+
+@pytest.mark.parametrize("scheme", ["socks5", "socks5h"])
+def test_socks5_tunnels_are_recorded_with_the_name_httpcore_sends(
+    harness_network: Network, scheme: str
+) -> None:
+    """httpx (with socksio) reaches the origin through the proxy's SOCKS5 side for both schemes,
+    and sends the host's name either way: the proxy records what arrived."""
+    httpx = pytest.importorskip("httpx")
+    pytest.importorskip("socksio")
+    proxy = harness_network.proxy.url.replace("http://", f"{scheme}://")
+    mark, seen = harness_network.proxy.log.mark(), harness_network.log.mark()
+    with harness_network.reachable(), httpx.Client(proxy=proxy) as client:
+        response = client.get("https://api.openai.com/v1/models")
+    assert response.status_code == 200
+    (tunnel,) = harness_network.proxy.log.since(mark)
+    assert (tunnel.method, tunnel.host, tunnel.port, tunnel.status) == (
+        "SOCKS5",
+        "api.openai.com",
+        443,
+        200,
+    )
+    assert tunnel.kind == "socks5 name" and tunnel.address_sent == "api.openai.com"
+    (observed,) = harness_network.log.since(seen)
+    assert (observed.sni, observed.direct) == ("api.openai.com", False)
+
+
+def _socks_exchange(network: Network, request: bytes) -> bytes:
+    """Offer no authentication, send one request; the method reply and the request's reply."""
+    parts = urlsplit(network.proxy.url)
+    with socket.create_connection((parts.hostname or "", parts.port or 0), timeout=5) as sock:
+        sock.sendall(b"\x05\x01\x00" + request)
+        answer = b""
+        while len(answer) < 12 and (chunk := sock.recv(64)):
+            answer += chunk
+    return answer
+
+
+def test_a_socks5_address_is_recorded_as_sent_and_named_by_the_route(
+    harness_network: Network,
+) -> None:
+    """A client that resolved the name itself sends the routed address (type 1): the tunnel
+    names the host the address stands for and keeps what was sent."""
+    address = harness_network.router.resolve("api.openai.com")
+    mark = harness_network.proxy.log.mark()
+    request = b"\x05\x01\x00\x01" + socket.inet_aton(address) + (443).to_bytes(2, "big")
+    answer = _socks_exchange(harness_network, request)
+    assert answer[:2] == b"\x05\x00" and answer[2:4] == b"\x05\x00", answer
+    (tunnel,) = harness_network.proxy.log.since(mark)
+    assert (tunnel.host, tunnel.kind, tunnel.address_sent) == (
+        "api.openai.com",
+        "socks5 address",
+        address,
+    )
+    assert f"(sent as {address})" in tunnel.summary()
+
+
+@pytest.mark.parametrize(
+    "request_bytes, code",
+    [
+        (b"\x05\x02\x00\x03\x0eapi.openai.com\x01\xbb", 7),  # BIND: command not supported
+        (b"\x05\x01\x00\x09\x00\x00", 8),  # address type 9
+        (b"\x05\x01\x00\x03\x0bnope.example\x01\xbb", 4),  # no route: host unreachable
+    ],
+)
+def test_socks5_requests_the_proxy_cannot_serve_get_their_reply_code(
+    harness_network: Network, request_bytes: bytes, code: int
+) -> None:
+    answer = _socks_exchange(harness_network, request_bytes)
+    assert answer[:2] == b"\x05\x00" and answer[2:4] == bytes([5, code]), answer
+
+
+def test_a_refusing_proxy_refuses_socks5_too(harness_network: Network) -> None:
+    mark = harness_network.proxy.log.mark()
+    with harness_network.under(REFUSES):
+        answer = _socks_exchange(harness_network, b"\x05\x01\x00\x03\x0eapi.openai.com\x01\xbb")
+    assert answer[2:4] == b"\x05\x02", answer  # not allowed by ruleset
+    (tunnel,) = harness_network.proxy.log.since(mark)
+    assert (tunnel.method, tunnel.status, tunnel.detail) == ("SOCKS5", 403, "refused")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import os
 import socket
 from pathlib import Path
 from typing import Any
@@ -224,12 +224,21 @@ def test_record_refuses_bad_options_before_any_request(
     assert harness_network.log.of("chatgpt-codex", mark) == []
 
 
-@pytest.mark.skipif(importlib.util.find_spec("socksio") is not None, reason="socksio is installed")
-def test_a_socks_proxy_without_socksio_is_refused_naming_the_package(run_cli: RunCli) -> None:
+def test_a_socks_proxy_without_socksio_is_refused_naming_the_package(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """Run where socksio cannot be imported (a module of that name first on the path refuses to
+    load, as an environment without it would), whether or not this one has it."""
+    (tmp_path / "socksio.py").write_text("raise ImportError('socksio is not installed here')\n")
     result = run_cli(
         "record",
         "https://127.0.0.1:9/",
         *("--variant", "proxy", "--proxy", "socks5://127.0.0.1:1080", "--anonymous"),
+        env={
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])
+            )
+        },
     )
     assert result.returncode == 2
     assert result.stderr.splitlines() == [

@@ -127,10 +127,25 @@ def plain_http_under_the_wrong_variable(case: Case) -> bool:
 
 
 def non_codex_no_proxy(case: Case) -> bool:
-    """Non-Codex cases NO_PROXY sends direct (the Codex path uses the SDK's own rules)."""
-    return "non-codex" in case.categories and any(
-        c.startswith("label:no_proxy-") for c in case.categories
+    """Non-Codex cases NO_PROXY sends direct (the Codex path uses the SDK's own rules): the
+    NO_PROXY spellings, and the condition whose NO_PROXY exempts openrouter.ai (socks5-proxy)."""
+    exempted = {"direct", "condition:socks5-proxy"} <= case.categories
+    return "non-codex" in case.categories and (
+        exempted or any(c.startswith("label:no_proxy-") for c in case.categories)
     )
+
+
+def socks_via_proxy(case: Case) -> bool:
+    """Cases that must go through a SOCKS5 proxy (socks5-proxy, socks5h-proxy): a stack without
+    SOCKS support cannot build their client, the SDK default's included."""
+    socks = {"condition:socks5-proxy", "condition:socks5h-proxy"}
+    return "via-proxy" in case.categories and bool(socks & case.categories)
+
+
+def non_codex_socks_via_proxy(case: Case) -> bool:
+    """Non-Codex cases that must go through a SOCKS5 proxy: a keepalive transport that keeps
+    only http(s) proxy URLs goes direct there (the Codex client reads the variable itself)."""
+    return "non-codex" in case.categories and socks_via_proxy(case)
 
 
 def long_lived(case: Case) -> bool:
@@ -197,6 +212,9 @@ KNOWN_BAD: dict[str, tuple[str, tuple[str, ...], Callable[[Case], bool]]] = {
     "no_proxy_blind": ("harness.targets.noproxyblind:factory", (), non_codex_no_proxy),
     # retries directly when the proxy refuses its tunnel, hiding the refusal
     "proxy_fallback": ("harness.targets.proxyfallback:factory", (), tunnels_refused),
+    # a keepalive transport that drops a socks5:// proxy, and a stack without socksio
+    "socks_blind": ("harness.targets.socksblind:factory", (), non_codex_socks_via_proxy),
+    "no_socks": ("harness.targets.nosocks:factory", (), socks_via_proxy),
     "no_keepalive": ("nokeepalive:factory", (), keepalive_judged),
     "regressed_keepalive_off": (
         "harness.targets.regressed:factory",
@@ -250,6 +268,7 @@ RIGHT = {
 RUNS = {
     "judged-1": ("reference", "regressed", "proxyless", "proxy_fallback"),
     "judged-2": ("scheme_blind", "no_proxy_blind", "no_keepalive", "fifth_call", "key_cached"),
+    "socks": ("socks_blind", "no_socks"),
     "keepalive-off": ("no_keepalive_not_judged", "regressed_keepalive_off"),
     "judged-3": ("self_alarm", "exiting", "wrong_path", "own_ssl", "stream_idle_gives_up"),
     "client-hello-off": ("own_ssl_client_hello_off",),

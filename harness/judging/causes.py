@@ -16,6 +16,7 @@ KEEPALIVE_KERNEL_DEFAULT = "keepalive kernel default idle"
 KEEPALIVE_RESET = "keepalive-sensitive origin"
 PROXY_BYPASS = "proxy bypass"
 PROXY_FALLBACK = "proxy fallback to direct"
+NO_SOCKS = "no SOCKS support"
 UNEXPECTED_PROXY = "unexpected proxy"
 WRONG_HOST = "wrong host"
 WRONG_PATH = "wrong path"
@@ -41,6 +42,10 @@ SUMMARIES = {
     PROXY_FALLBACK: (
         "the proxy refused the request and the client connected directly instead, hiding the "
         "misroute"
+    ),
+    NO_SOCKS: (
+        "a proxy variable names a SOCKS proxy and the client stack cannot speak it (httpx "
+        "without socksio, or a scheme its version does not know)"
     ),
     UNEXPECTED_PROXY: "sent to the proxy although the scheme or NO_PROXY says direct",
     WRONG_HOST: "SNI or Host named another host than the endpoint's",

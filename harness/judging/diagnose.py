@@ -23,7 +23,7 @@ from harness.judging.client_hello import ClientHelloMeasurement, describe
 from harness.judging.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
 from harness.judging.drive import PROTECTION, Result, Subject, drive
 from harness.judging.expectation import KeepaliveExpectation
-from harness.judging.matrix import Scenario, replies_by_origin, scenarios
+from harness.judging.matrix import Scenario, left_out, replies_by_origin, scenarios
 from harness.judging.settings import describe_stream_idle
 from harness.judging.verdicts import CAUSE_OTHER, Verdict, judge
 from harness.network.conditions import Condition, load_conditions
@@ -56,6 +56,11 @@ class Row:
     identity_challenge: str | None = None
     #: How long the client's call took, in its process (None: no call was made).
     seconds: float | None = None
+    #: The scheme of the proxy URL the scenario's variables name (None: no proxy variable).
+    proxy_scheme: str | None = None
+    #: How the client asked the proxy, per request it carried: ``CONNECT``, ``forward``,
+    #: ``socks5 name`` or ``socks5 address``.
+    proxy_requests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,8 @@ class Diagnosis:
     identity: tuple[tuple[str, ...], str] = (CHECKS, "default")
     #: Seconds within which a client had to give up on a silent stream (None: wait it out).
     stream_idle: tuple[float | None, str] = (None, "default")
+    #: The conditions the installed httpx cannot express, with why (not in the rows).
+    left_out: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -101,6 +108,7 @@ class Diagnosis:
             "client_hello": {"judged": self.client_hello is not None, **(self.client_hello or {})},
             "identity": {"demanded": list(self.identity[0]), "source": self.identity[1]},
             "stream_idle": {"seconds": self.stream_idle[0], "source": self.stream_idle[1]},
+            "left_out": dict(self.left_out),
             "rows": [row.__dict__ for row in self.rows],
         }
 
@@ -112,12 +120,24 @@ def _observed(result: Result) -> str:
         armed = observation.keepalive.describe()
         fingerprint = f", ja4 {observation.ja4}" if observation.ja4 else ""
         parts.append(f"origin: {route}, {armed}, {observation.action}{fingerprint}")
-    parts += [f"proxy: {t.method} {t.host} -> {t.status}" for t in result.tunnels]
+    parts += [
+        f"proxy: {t.method if t.name_sent is None else t.kind} {t.host} -> {t.status}"
+        for t in result.tunnels
+    ]
     parts += [
         f"request: {r.method} {r.host}{r.path}" + (" -> identity challenge" if r.challenged else "")
         for r in result.requests[:1]
     ]
     return "; ".join(parts) or "nothing reached the origin"
+
+
+def _proxy_scheme(environ: Mapping[str, str]) -> str | None:
+    """The scheme of the first proxy URL the variables name (sorted by name)."""
+    for name in sorted(environ):
+        value = environ[name]
+        if name.lower().endswith("_proxy") and name.lower() != "no_proxy" and "://" in value:
+            return value.partition("://")[0].lower()
+    return None
 
 
 def _row(scenario: Scenario, outcome: str, observed: str, verdict: Verdict, **extra: Any) -> Row:
@@ -220,6 +240,8 @@ def diagnose(
                     ja4=fingerprints[0] if fingerprints else None,
                     identity_challenge=result.requests[0].challenged if result.requests else None,
                     seconds=result.outcome.seconds,
+                    proxy_scheme=_proxy_scheme(result.environ),
+                    proxy_requests=tuple(t.kind for t in result.tunnels),
                 )
             )
     if reverse:
@@ -234,6 +256,7 @@ def diagnose(
         None if measurement is None else measurement.measured(),
         identity,
         stream_idle,
+        left_out(conditions),
     )
 
 
@@ -274,4 +297,6 @@ def render(diagnosis: Diagnosis) -> str:
     )
     for cause, count in diagnosis.causes().items():
         lines.append(f"  {count} x {cause}")
+    for name, why in diagnosis.left_out.items():
+        lines.append(f"condition {name} left out: {why}")
     return "\n".join(lines)

@@ -125,6 +125,22 @@ def fault_of(ran: Ran, what: str, deadline: float, connected: bool) -> Fault | N
     return None
 
 
+def socks_unsupported(fault: Fault | None, environ: Mapping[str, str]) -> Fault | None:
+    """A factory that raised about SOCKS while a variable names a SOCKS proxy: its stack cannot
+    speak it (httpx builds a mount for every proxy variable, so even a client the variable does
+    not concern fails to build), which deserves its own cause; any other fault is kept."""
+    socks = sorted(name for name, value in environ.items() if value.lower().startswith("socks"))
+    if fault is None or fault.cause != causes.FACTORY_RAISED or not socks:
+        return fault
+    if "socks" not in fault.detail.lower():
+        return fault
+    scheme = environ[socks[0]].partition("://")[0]
+    return Fault(
+        causes.NO_SOCKS,
+        f"{socks[0]} names a {scheme}:// proxy and building the client raised {fault.detail}",
+    )
+
+
 def drive(
     network: Network,
     subject: Subject,
@@ -166,7 +182,7 @@ def drive(
     what = f"{endpoint.id} ({mode})"
     if ran.nth > 1 and ran.building is not None and ran.phase == BUILD:
         what = f"{ran.building} ({mode}), the {ordinal(ran.nth)} client this process asked for"
-    fault = fault_of(ran, what, deadline, connected=bool(observations or tunnels))
+    fault = socks_unsupported(fault_of(ran, what, deadline, bool(observations or tunnels)), env)
     outcome = ran.outcome or Outcome(cause="NO_REPLY", error=fault.describe() if fault else None)
     return Result(
         endpoint,

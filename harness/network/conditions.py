@@ -1,7 +1,8 @@
 """Network conditions: what surrounds every origin at once, such as a proxy-only network.
 
 A condition names the proxy variables the client's environment gets (pointing at the harness's
-CONNECT proxy), an optional NO_PROXY value, fault rules that every gate applies before its
+proxy, as ``http://`` or as a SOCKS5 proxy, ``socks5://`` or ``socks5h://``), an optional NO_PROXY
+value, fault rules that every gate applies before its
 origin's own, a proxy that refuses every request (:class:`~harness.network.proxy.Refusal`), an
 edge's identity challenge (:mod:`harness.network.edge`), and a silence in every stream its hosts
 send (:class:`HostStall`); the last two apply to the endpoints on their hosts only. Conditions are
@@ -51,6 +52,8 @@ class Condition:
     description: str
     provenance: Mapping[str, Any]
     proxy_env: tuple[str, ...] = ()
+    #: The scheme of the proxy URL the variables carry: ``http``, ``socks5`` or ``socks5h``.
+    proxy_scheme: str = "http"
     no_proxy: str | None = None
     faults: FaultRules = field(default_factory=FaultRules)
     challenge: Challenge | None = None
@@ -76,8 +79,11 @@ class Condition:
         return host in self.hosts
 
     def environ(self, proxy_url: str) -> dict[str, str]:
-        """The variables a client built under this condition sees."""
-        env = {name: proxy_url for name in self.proxy_env}
+        """The variables a client built under this condition sees (``proxy_url`` is the harness
+        proxy's ``http://`` URL; the condition's scheme replaces that one)."""
+        _http, _, rest = proxy_url.partition("://")
+        url = f"{self.proxy_scheme}://{rest}" if rest else proxy_url
+        env = {name: url for name in self.proxy_env}
         if self.no_proxy is not None:
             env["NO_PROXY"] = self.no_proxy
         return env
@@ -93,12 +99,16 @@ CONDITION_FILE_KEYS = (
     "description",
     "provenance",
     "proxy_env",
+    "proxy_scheme",
     "no_proxy",
     "faults",
     "challenge",
     "stream_stall",
     "proxy_refusal",
 )
+#: The schemes a condition's proxy URL may have: the harness proxy speaks HTTP and SOCKS5 on one
+#: port; ``socks5h`` asks the proxy to resolve the name, ``socks5`` lets the client do it.
+PROXY_SCHEMES = ("http", "socks5", "socks5h")
 #: The keys of a condition's ``proxy_refusal`` section.
 REFUSAL_KEYS = ("status", "headers", "body")
 
@@ -118,6 +128,11 @@ def load_condition(path: Path) -> Condition:
     stream_stall = _host_stall(top.child("stream_stall")) if "stream_stall" in top.data else None
     if challenge is not None and stream_stall is not None:
         raise top.fail("stream_stall", "a condition is an edge's challenge or a stall, not both")
+    proxy_scheme = top.get("proxy_scheme", str, "http")
+    if proxy_scheme not in PROXY_SCHEMES:
+        raise top.fail("proxy_scheme", f"{proxy_scheme!r} is not one of {', '.join(PROXY_SCHEMES)}")
+    if proxy_scheme != "http" and not proxy_env:
+        raise top.fail("proxy_scheme", "a SOCKS proxy needs proxy_env naming it")
     refusal = _refusal(top.child("proxy_refusal")) if "proxy_refusal" in top.data else None
     if refusal is not None and not proxy_env:
         raise top.fail("proxy_refusal", "a refusing proxy needs proxy_env naming it")
@@ -126,6 +141,7 @@ def load_condition(path: Path) -> Condition:
         description=top.get("description", str, ""),
         provenance=dict(provenance.data),
         proxy_env=proxy_env,
+        proxy_scheme=proxy_scheme,
         no_proxy=top.get("no_proxy", str, None),
         faults=faults,
         challenge=challenge,

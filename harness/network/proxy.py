@@ -1,4 +1,4 @@
-"""A loopback HTTP proxy that records every request it carries.
+"""A loopback HTTP and SOCKS5 proxy that records every request it carries.
 
 ``CONNECT host:port`` opens a tunnel (https URLs); an absolute-form request such as
 ``GET http://host:port/path`` is forwarded as one request (plain-HTTP URLs under ``HTTP_PROXY``).
@@ -6,7 +6,9 @@ It reaches origins from its own loopback source address, so a gate can tell a pr
 from a direct one, and it asks the kernel whether the client's socket to the proxy has keepalive
 armed (the origin only ever sees the proxy's own socket). Under a condition with a
 :class:`Refusal` it refuses every request instead, as a corporate proxy that denies the
-destination does. Requests are parsed with h11.
+destination does. Requests are parsed with h11. A connection whose first byte is SOCKS5's
+version is served by :mod:`harness.network.socks` instead, on the same port: the proxy URL's
+scheme (``http://``, ``socks5://``, ``socks5h://``) is all a condition changes.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 import h11
@@ -24,6 +26,15 @@ from harness.network.kernel import KeepaliveState, KernelView
 from harness.network.observations import RecordLog
 from harness.network.routing import Router, RoutingError, UnroutedHost
 from harness.network.server import ConnectionServer, relay
+from harness.network.socks import (
+    HOST_UNREACHABLE,
+    NOT_ALLOWED,
+    SUCCEEDED,
+    SocksError,
+    negotiate,
+)
+from harness.network.socks import VERSION as SOCKS_VERSION
+from harness.network.socks import reply as socks_reply
 
 #: The proxy's upstream source address; gates treat connections from it as proxied.
 PROXY_SOURCE = "127.0.42.1"
@@ -65,6 +76,18 @@ class Tunnel:
     status: int
     detail: str = ""
     method: str = "CONNECT"
+    #: For a SOCKS5 tunnel: whether the client sent the host's name (None: not SOCKS), and the
+    #: address it sent instead (the proxy records the routed name for it in ``host``).
+    name_sent: bool | None = None
+    address_sent: str = ""
+
+    @property
+    def kind(self) -> str:
+        """``CONNECT``, ``forward`` (an absolute-form request), ``socks5 name`` or ``socks5
+        address``: how the client asked, for observations and diagnose."""
+        if self.name_sent is not None:
+            return "socks5 name" if self.name_sent else "socks5 address"
+        return "CONNECT" if self.method == "CONNECT" else "forward"
 
     @property
     def refused(self) -> bool:
@@ -74,6 +97,8 @@ class Tunnel:
     def summary(self) -> str:
         armed = self.keepalive.describe()
         target = f"{self.host}:{self.port}"
+        if self.name_sent is False:
+            target += f" (sent as {self.address_sent})"
         return f"proxy: {self.method} {target} -> {self.status} ({armed}) {self.detail}".rstrip()
 
 
@@ -249,8 +274,75 @@ class ConnectProxy(ConnectionServer):
             response = h11.Response(status_code=refusal.status, headers=headers)
             client.sendall((connection.send(response) or b"") + body)
 
+    def _socks(self, client: socket.socket, peer: Address, accepted_at: float) -> None:
+        """One SOCKS5 CONNECT: recorded with what the client sent, refused under a refusing
+        condition (reply 2, not allowed by ruleset), else tunnelled like CONNECT."""
+        try:
+            request = negotiate(client, time.monotonic() + self._head_timeout)
+        except SocksError as exc:
+            if exc.reply is not None:
+                with contextlib.suppress(OSError):
+                    socks_reply(client, exc.reply)
+            return
+        except OSError:
+            return
+        keepalive = self._kernel.keepalive(peer, self.address, accepted_at=accepted_at)
+        host, port = request.host, request.port
+        if not request.by_name:
+            with contextlib.suppress(UnroutedHost, RoutingError, OSError):
+                host = self.router.reverse(request.host)[0]
+        record = Tunnel(
+            peer, host, port, keepalive, 200, "", "SOCKS5", request.by_name, request.host
+        )
+        refusal = self.refusal
+        if refusal is not None:
+            self.log.append(replace(record, status=refusal.status, detail="refused"))
+            with contextlib.suppress(OSError):
+                socks_reply(client, NOT_ALLOWED)
+            return
+        try:
+            upstream = self._upstream(request.host, port)
+        except (UnroutedHost, RoutingError, OSError) as exc:
+            self.log.append(replace(record, status=502, detail=str(exc)))
+            with contextlib.suppress(OSError):
+                socks_reply(client, HOST_UNREACHABLE)
+            return
+        with upstream:
+            self.log.append(record)
+            bound = upstream.getsockname()
+            try:
+                socks_reply(client, SUCCEEDED, (bound[0], bound[1]))
+            except OSError:
+                return
+            self._tunnel(client, upstream, b"")
+
+    def _tunnel(self, client: socket.socket, upstream: socket.socket, early: bytes) -> None:
+        """Relay both ways until either side ends (``early``: bytes the client sent already)."""
+        # Relayed TLS flights arrive in several small writes: without TCP_NODELAY, Nagle holds
+        # each one back until the previous is acknowledged (~12 ms per request on loopback).
+        for sock in (client, upstream):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.track(upstream)
+        try:
+            if early:
+                upstream.sendall(early)
+            if not self.stopping.is_set():
+                relay(client, upstream, self._idle_timeout)
+        except OSError:
+            pass
+        finally:
+            self.forget(upstream)
+
     def handle(self, client: socket.socket, peer: Address) -> None:
         accepted_at = time.monotonic()
+        try:
+            client.settimeout(self._head_timeout)
+            first = client.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return
+        if first == bytes([SOCKS_VERSION]):
+            self._socks(client, peer, accepted_at)
+            return
         try:
             parsed = self._read_request(client)
         except (OSError, h11.RemoteProtocolError):
@@ -289,20 +381,7 @@ class ConnectProxy(ConnectionServer):
             self._answer(client, connection, 502)
             return
         with upstream:
-            # Relayed TLS flights arrive in several small writes: without TCP_NODELAY, Nagle holds
-            # each one back until the previous is acknowledged (~12 ms per request on loopback).
-            for sock in (client, upstream):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.track(upstream)
             self.log.append(Tunnel(peer, host, port, keepalive, 200))
             self._answer(client, connection, 200)
             early, _closed = connection.trailing_data
-            try:
-                if early:
-                    upstream.sendall(early)
-                if not self.stopping.is_set():
-                    relay(client, upstream, self._idle_timeout)
-            except OSError:
-                pass
-            finally:
-                self.forget(upstream)
+            self._tunnel(client, upstream, early)
