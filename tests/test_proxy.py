@@ -116,6 +116,10 @@ def test_socks5_tunnels_are_recorded_with_the_name_httpcore_sends(
     and sends the host's name either way: the proxy records what arrived."""
     httpx = pytest.importorskip("httpx")
     pytest.importorskip("socksio")
+    try:
+        httpx.Proxy(f"{scheme}://127.0.0.1:1080")
+    except ValueError as exc:  # httpx 0.27 knows no socks5h; the matrix leaves it out there
+        pytest.skip(f"httpx {httpx.__version__} refuses {scheme}:// proxy URLs: {exc}")
     proxy = harness_network.proxy.url.replace("http://", f"{scheme}://")
     mark, seen = harness_network.proxy.log.mark(), harness_network.log.mark()
     with harness_network.reachable(), httpx.Client(proxy=proxy) as client:

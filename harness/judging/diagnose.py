@@ -289,6 +289,8 @@ def render(diagnosis: Diagnosis) -> str:
     lines.append("")
     if diagnosis.isolation:
         lines.append(f"{diagnosis.isolation}; {PROTECTION}")
+    for name, why in diagnosis.left_out.items():
+        lines.append(f"condition {name} left out: {why}")
     lines.append(
         f"{diagnosis.factory}: {counts} in {diagnosis.seconds:.1f} s; {diagnosis.expectation()}; "
         f"{describe(diagnosis.client_hello)}; the Codex edge's identity challenge demands "
@@ -297,6 +299,4 @@ def render(diagnosis: Diagnosis) -> str:
     )
     for cause, count in diagnosis.causes().items():
         lines.append(f"  {count} x {cause}")
-    for name, why in diagnosis.left_out.items():
-        lines.append(f"condition {name} left out: {why}")
     return "\n".join(lines)
