@@ -327,6 +327,10 @@ def diagnose_command(args: argparse.Namespace) -> int:
     demanded = settings.identity(identity)
     idle_streams = settings.resolve(settings.STREAM_IDLE, args.stream_idle)
     stream_idle = settings.stream_idle(idle_streams)
+    within = settings.resolve(settings.CONNECT_WITHIN, args.connect_within)
+    connect_within = settings.connect_within(within)
+    slow = settings.resolve(settings.SLOW_CONNECT, args.slow_connect)
+    slow_connect = settings.slow_connect(slow)
     spec = settings.factory(settings.Setting(args.factory, "the factory argument"))
     assert spec is not None
     directory = _fixture_dir(args)
@@ -345,6 +349,8 @@ def diagnose_command(args: argparse.Namespace) -> int:
             client_hello=hello,
             identity=(demanded, identity.source),
             stream_idle=(stream_idle, idle_streams.source),
+            connect_within=(connect_within, within.source),
+            slow_connect=(slow_connect, slow.source),
         )
     document = json.dumps(result.as_json(), indent=2)
     if args.output:
@@ -498,6 +504,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="a client must give up within SECONDS on a stream that goes silent for longer "
         "(condition codex-stream-stall); 'off': it must wait the silence out; "
         f"default: ${settings.STREAM_IDLE.env}, else off",
+    )
+    judge.add_argument(
+        settings.CONNECT_WITHIN.option,
+        dest="connect_within",
+        metavar="SECONDS|off",
+        help="a client must reach the origin within SECONDS of its call (under ipv6-blackhole: "
+        "it must race IPv6 and IPv4); 'off': any connect within the deadline passes; "
+        f"default: ${settings.CONNECT_WITHIN.env}, else off",
+    )
+    judge.add_argument(
+        settings.SLOW_CONNECT.option,
+        dest="slow_connect",
+        metavar="on|off",
+        help="'on': run every case whose client may wait out a connect timeout (condition "
+        "ipv6-blackhole, each endpoint on its hosts); 'off': one endpoint stands for the rest; "
+        f"default: ${settings.SLOW_CONNECT.env}, else off",
     )
     judge.add_argument("--json", action="store_true", help="print the report as JSON")
     judge.add_argument(

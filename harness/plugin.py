@@ -68,6 +68,8 @@ _SIGINT_KEY = pytest.StashKey[Callable[[], None]]()
 _CLIENT_HELLO_KEY = pytest.StashKey[tuple[bool, str]]()
 _IDENTITY_KEY = pytest.StashKey[tuple[tuple[str, ...], str]]()
 _STREAM_IDLE_KEY = pytest.StashKey[tuple[float | None, str]]()
+_CONNECT_WITHIN_KEY = pytest.StashKey[tuple[float | None, str]]()
+_SLOW_CONNECT_KEY = pytest.StashKey[tuple[bool, str]]()
 _FIXTURES_KEY = pytest.StashKey["list[Fixture]"]()
 _LEAKS_KEY = pytest.StashKey[Any]()
 _DATA_ERROR_KEY = pytest.StashKey[str]()
@@ -112,6 +114,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             "SECONDS|off",
             "a client must give up within SECONDS on a stream that goes silent for longer "
             "(condition codex-stream-stall); 'off': it must wait the silence out (default off)",
+        ),
+        settings.CONNECT_WITHIN: (
+            "SECONDS|off",
+            "a client must reach the origin within SECONDS of its call (under ipv6-blackhole: "
+            "it must race IPv6 and IPv4); 'off': any connect within the deadline passes "
+            "(default off)",
+        ),
+        settings.SLOW_CONNECT: (
+            "on|off",
+            "'on': the matrix holds every case whose client may wait out a connect timeout "
+            "(condition ipv6-blackhole, each endpoint on its hosts); 'off': one endpoint stands "
+            "for the rest (default off)",
         ),
     }
     for knob, (metavar, text) in knobs.items():
@@ -170,6 +184,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_IDENTITY_KEY] = (settings.identity(identity), identity.source)
         idle_streams = _setting(config, settings.STREAM_IDLE)
         config.stash[_STREAM_IDLE_KEY] = (settings.stream_idle(idle_streams), idle_streams.source)
+        within = _setting(config, settings.CONNECT_WITHIN)
+        config.stash[_CONNECT_WITHIN_KEY] = (settings.connect_within(within), within.source)
+        slow = _setting(config, settings.SLOW_CONNECT)
+        config.stash[_SLOW_CONNECT_KEY] = (settings.slow_connect(slow), slow.source)
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_FACTORY_KEY] = factory
@@ -219,6 +237,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     )
     demanded, identity_source = config.stash[_IDENTITY_KEY]
     stream_idle, stream_idle_source = config.stash[_STREAM_IDLE_KEY]
+    within, within_source = config.stash[_CONNECT_WITHIN_KEY]
+    slow, slow_source = config.stash[_SLOW_CONNECT_KEY]
     from harness.judging.matrix import left_out
 
     unexpressed = [
@@ -233,6 +253,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"transport-harness: {hello} (from {hello_source}); the Codex edge's identity "
         f"challenge demands {describe_demanded(demanded)} (from {identity_source}); "
         f"{settings.describe_stream_idle(stream_idle)} (from {stream_idle_source})",
+        f"transport-harness: {settings.describe_connect_within(within)} (from {within_source}); "
+        f"{settings.describe_slow_connect(slow)} (from {slow_source})",
         *unexpressed,
     ]
 
@@ -352,7 +374,11 @@ def _parametrize_scenarios(metafunc: pytest.Metafunc) -> None:
 
     try:
         fixtures = harness_fixture_set(metafunc.config)
-        matrix = scenarios(fixtures, harness_condition_set(metafunc.config))
+        matrix = scenarios(
+            fixtures,
+            harness_condition_set(metafunc.config),
+            slow_connect=metafunc.config.stash[_SLOW_CONNECT_KEY][0],
+        )
     except pytest.UsageError as exc:  # reported once, after collection
         metafunc.config.stash[_DATA_ERROR_KEY] = str(exc)
         matrix = []
@@ -471,6 +497,13 @@ def harness_stream_idle(pytestconfig: pytest.Config) -> float | None:
     """Seconds within which a client must give up on a silent stream (``--harness-stream-idle``;
     None: it must wait the silence out)."""
     return pytestconfig.stash[_STREAM_IDLE_KEY][0]
+
+
+@pytest.fixture(scope="session")
+def harness_connect_within(pytestconfig: pytest.Config) -> float | None:
+    """Seconds within which a client must reach the origin (``--harness-connect-within``; None:
+    any connect within the deadline passes)."""
+    return pytestconfig.stash[_CONNECT_WITHIN_KEY][0]
 
 
 @pytest.fixture(scope="session")

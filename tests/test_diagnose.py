@@ -55,6 +55,7 @@ from harness.sandbox.outcomes import Outcome
 from harness.sandbox.pool import Sandbox
 from harness.suites.runner import SPLIT_SUITE_MODULE
 from harness.targets import (
+    ipv6only,
     noidentity,
     noproxyblind,
     ownssl,
@@ -79,6 +80,8 @@ REFUSES = "proxy-refuses"
 #: The conditions whose proxy variable names a SOCKS5 proxy (the name resolved by the client, by
 #: the proxy); those the installed httpx cannot express are not in the matrix.
 SOCKS = ("socks5-proxy", "socks5h-proxy")
+#: The condition whose IPv6 addresses blackhole.
+BLACKHOLE = "ipv6-blackhole"
 #: A stack without socksio: named, never imported here (importing it hides socksio).
 NO_SOCKS_FACTORY = "harness.targets.nosocks:factory"
 
@@ -102,6 +105,7 @@ RUNS: dict[str, tuple[ClientFactory | str, tuple[str, ...] | None, KeepaliveExpe
         KeepaliveExpectation(),
     ),
     "proxy-fallback": (proxyfallback.factory, (DIRECT.name, REFUSES), KeepaliveExpectation()),
+    "ipv6-only": (ipv6only.factory, (DIRECT.name, BLACKHOLE), KeepaliveExpectation()),
     "socks-blind": (socksblind.factory, (DIRECT.name, *SOCKS), KeepaliveExpectation()),
     "no-socks": (NO_SOCKS_FACTORY, (DIRECT.name, *SOCKS), KeepaliveExpectation()),
     "untrusting": (bad.untrusting, (DIRECT.name,), KeepaliveExpectation()),
@@ -195,6 +199,7 @@ def test_reference_runs_every_condition(diagnoses: Diagnoses) -> None:
         REFUSES,
         CHALLENGE,
         "codex-stream-stall",
+        BLACKHOLE,
         *SOCKS,
     } - set(left_out(load_conditions()))
 
@@ -211,6 +216,7 @@ def test_reference_runs_every_condition(diagnoses: Diagnoses) -> None:
         ("proxyless", CAUSE_PROXY_BYPASS, "connected directly although"),
         ("proxy-fallback", CAUSE_PROXY_FALLBACK, "with 403 and the client connected directly"),
         ("socks-blind", CAUSE_PROXY_BYPASS, "connected directly although"),
+        ("ipv6-only", causes.NO_IPV4_FALLBACK, "never connected to its IPv4 one"),
         ("no-socks", CAUSE_NO_SOCKS, "the 'socksio' package is not installed"),
         ("untrusting", CAUSE_TLS_TRUST, "does not trust the harness CA"),
         ("idle-60", CAUSE_KEEPALIVE_IDLE, "armed 60s, expected 30s"),
@@ -286,6 +292,31 @@ def test_socks_factories_fail_exactly_the_rows_through_a_socks_proxy(diagnoses: 
     exempted = [r for r in blind.rows if r.condition in SOCKS and "direct" in r.categories]
     assert {r.endpoint.partition("@")[0] for r in exempted} == {"openrouter"}
     assert all(r.ok for r in exempted)
+
+
+def test_the_ipv6_blackhole_is_crossed_over_ipv4_and_every_other_row_over_ipv6(
+    diagnoses: Diagnoses,
+) -> None:
+    """A routed name resolves to ::1 first: the reference connects over IPv6 wherever it goes
+    direct, and under ipv6-blackhole over IPv4 after the IPv6 attempt, sync after its connect
+    timeout (httpcore tries the addresses in turn), async within a second (anyio races them).
+    The client pinned to IPv6 fails exactly the blackholed rows, having reached no origin."""
+    reference = diagnoses["reference"]
+    rows = [r for r in reference.rows if r.condition == BLACKHOLE]
+    assert {r.mode for r in rows} == {"sync", "async"}, render(reference)
+    for row in rows:
+        assert row.ok and row.families == ("IPv4",), row
+        assert row.connect_seconds is not None
+        if row.mode == "sync":
+            assert 4.5 < row.connect_seconds < 9, row
+        else:
+            assert row.connect_seconds < 1.5, row
+    direct = [r for r in reference.rows if r.condition == DIRECT.name and r.families]
+    assert direct and all(r.families == ("IPv6",) for r in direct), render(reference)
+    assert all(r.connect_seconds is not None and r.connect_seconds < 2 for r in direct)
+    pinned = diagnoses["ipv6-only"]
+    assert {r.scenario for r in failed_rows(pinned)} == {r.scenario for r in rows}
+    assert all(r.observed == "nothing reached the origin" for r in failed_rows(pinned))
 
 
 def test_the_reference_reaches_each_origin_through_a_socks5_tunnel(diagnoses: Diagnoses) -> None:
@@ -769,6 +800,7 @@ def test_readme_counts_follow_the_matrix() -> None:
     assert f"the one that retries directly when the proxy refuses {fallback}," in text
     assert f"fifth call {count(label='long-lived')}," in text
     assert f"API key alone {count('codex', label='long-lived')}," in text
+    assert f"the client pinned to IPv6 {count(f'condition:{BLACKHOLE}')}," in text
     challenged = count("condition:codex-edge-challenge")
     assert f"`harness.targets.auxidentity:auxiliary`) {challenged}," in text
 
@@ -835,6 +867,31 @@ def test_a_silent_stream_is_judged_by_the_adopters_bound(
     waited = factory is reference.factory
     assert all((row.seconds or 0) >= 2.5 for row in result.rows) is waited
     assert result.as_json()["stream_idle"] == {"seconds": bound, "source": "test"}
+
+
+def test_a_connect_bound_fails_the_client_that_waits_out_the_blackholed_address(
+    subjects: MakeSubject,
+) -> None:
+    """Under --harness-connect-within 1 the reference's sync rows of ipv6-blackhole fail (its
+    connect waited out the IPv6 address), the async ones (raced) pass; every endpoint on the
+    condition's hosts runs with --harness-slow-connect on."""
+    result = diagnose(
+        subjects(reference.factory),
+        load_fixtures(),
+        select=_labelled(BLACKHOLE),
+        connect_within=(1.0, "test"),
+        slow_connect=(True, "test"),
+    )
+    hosts = {"chatgpt.com", "openrouter.ai"}
+    endpoints = {e.id for f in load_fixtures() for e in f.endpoints if set(f.hosts) & hosts}
+    assert {row.endpoint for row in result.rows} == endpoints
+    assert result.causes() == {causes.SLOW_CONNECT: len(endpoints)}, render(result)
+    assert {row.mode for row in failed_rows(result)} == {"sync"}
+    for row in failed_rows(result):
+        assert row.cause is not None and "waited out the blackholed IPv6 address" in row.cause
+    document = result.as_json()
+    assert document["connect_within"] == {"seconds": 1.0, "source": "test"}
+    assert document["slow_connect"] == {"every": True, "source": "test"}
 
 
 def test_a_codex_client_with_its_own_ssl_context_meets_the_edges_fingerprint_rule(

@@ -193,6 +193,18 @@ def stalled(case: Case) -> bool:
     return "condition:codex-stream-stall" in case.categories
 
 
+def blackholed(case: Case) -> bool:
+    """The cases whose endpoint's IPv6 address blackholes (condition ipv6-blackhole): a client
+    that connects over IPv6 only never reaches the origin there."""
+    return "condition:ipv6-blackhole" in case.categories
+
+
+def blackholed_sync(case: Case) -> bool:
+    """The sync cases under ipv6-blackhole: httpcore's sync backend tries the addresses one after
+    the other (IPv6 first, until its 5 s connect timeout); anyio races them 250 ms apart."""
+    return blackholed(case) and "sync" in case.categories
+
+
 def reaches_an_origin(case: Case) -> bool:
     """Every case reaches an origin, so a client on the wrong path fails them all, except where
     the proxy refuses the request before any origin sees its path."""
@@ -215,6 +227,14 @@ KNOWN_BAD: dict[str, tuple[str, tuple[str, ...], Callable[[Case], bool]]] = {
     # a keepalive transport that drops a socks5:// proxy, and a stack without socksio
     "socks_blind": ("harness.targets.socksblind:factory", (), non_codex_socks_via_proxy),
     "no_socks": ("harness.targets.nosocks:factory", (), socks_via_proxy),
+    # direct connections bound to the IPv6 wildcard address: no IPv4 to fall back to
+    "ipv6_only": ("harness.targets.ipv6only:factory", (), blackholed),
+    # the reference's sync client waits out its connect timeout on the blackholed IPv6 address
+    "reference_connect_bound": (
+        "harness.targets.reference:factory",
+        ("--harness-connect-within", "1"),
+        blackholed_sync,
+    ),
     "no_keepalive": ("nokeepalive:factory", (), keepalive_judged),
     "regressed_keepalive_off": (
         "harness.targets.regressed:factory",
@@ -268,7 +288,8 @@ RIGHT = {
 RUNS = {
     "judged-1": ("reference", "regressed", "proxyless", "proxy_fallback"),
     "judged-2": ("scheme_blind", "no_proxy_blind", "no_keepalive", "fifth_call", "key_cached"),
-    "socks": ("socks_blind", "no_socks"),
+    "network": ("socks_blind", "no_socks", "ipv6_only"),
+    "connect-within": ("reference_connect_bound",),
     "keepalive-off": ("no_keepalive_not_judged", "regressed_keepalive_off"),
     "judged-3": ("self_alarm", "exiting", "wrong_path", "own_ssl", "stream_idle_gives_up"),
     "client-hello-off": ("own_ssl_client_hello_off",),

@@ -24,6 +24,8 @@ TLS_TRUST = "TLS trust"
 CLIENT_HELLO = "client hello differs"
 IDENTITY_CHALLENGE = "identity challenge"
 STREAM_IDLE = "stream idle"
+SLOW_CONNECT = "slow connect"
+NO_IPV4_FALLBACK = "no IPv4 fallback"
 FACTORY_RAISED = "factory raised"
 FACTORY_RETURNED = "factory returned no client"
 FACTORY_ENDED = "process ended"
@@ -59,6 +61,14 @@ SUMMARIES = {
     STREAM_IDLE: (
         "on a stream that went silent, the client waited when it had to give up within the "
         "--harness-stream-idle bound, or gave up when it had to wait"
+    ),
+    SLOW_CONNECT: (
+        "the client took longer than the --harness-connect-within bound to connect (it waited out "
+        "a blackholed IPv6 address before trying IPv4)"
+    ),
+    NO_IPV4_FALLBACK: (
+        "the name's IPv6 address blackholes and the client never tried its IPv4 one "
+        "(it connects over IPv6 only)"
     ),
     FACTORY_RAISED: "the factory raised building this client",
     FACTORY_RETURNED: "the factory returned something other than an OpenAI client",

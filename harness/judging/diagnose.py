@@ -24,7 +24,11 @@ from harness.judging.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
 from harness.judging.drive import PROTECTION, Result, Subject, drive
 from harness.judging.expectation import KeepaliveExpectation
 from harness.judging.matrix import Scenario, left_out, replies_by_origin, scenarios
-from harness.judging.settings import describe_stream_idle
+from harness.judging.settings import (
+    describe_connect_within,
+    describe_slow_connect,
+    describe_stream_idle,
+)
 from harness.judging.verdicts import CAUSE_OTHER, Verdict, judge
 from harness.network.conditions import Condition, load_conditions
 from harness.network.edge import CHECKS, describe_demanded
@@ -61,6 +65,11 @@ class Row:
     #: How the client asked the proxy, per request it carried: ``CONNECT``, ``forward``,
     #: ``socks5 name`` or ``socks5 address``.
     proxy_requests: tuple[str, ...] = ()
+    #: The address families of the client's direct connections to the origin (``IPv6``,
+    #: ``IPv4``), in the order they arrived.
+    families: tuple[str, ...] = ()
+    #: From the call's start to the origin accepting the first direct connection (None: none).
+    connect_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,10 @@ class Diagnosis:
     identity: tuple[tuple[str, ...], str] = (CHECKS, "default")
     #: Seconds within which a client had to give up on a silent stream (None: wait it out).
     stream_idle: tuple[float | None, str] = (None, "default")
+    #: Seconds within which a client had to reach the origin (None: not judged), and whether
+    #: every case that may wait out a connect timeout ran; each with where it came from.
+    connect_within: tuple[float | None, str] = (None, "default")
+    slow_connect: tuple[bool, str] = (False, "default")
     #: The conditions the installed httpx cannot express, with why (not in the rows).
     left_out: Mapping[str, str] = field(default_factory=dict)
 
@@ -108,6 +121,11 @@ class Diagnosis:
             "client_hello": {"judged": self.client_hello is not None, **(self.client_hello or {})},
             "identity": {"demanded": list(self.identity[0]), "source": self.identity[1]},
             "stream_idle": {"seconds": self.stream_idle[0], "source": self.stream_idle[1]},
+            "connect_within": {
+                "seconds": self.connect_within[0],
+                "source": self.connect_within[1],
+            },
+            "slow_connect": {"every": self.slow_connect[0], "source": self.slow_connect[1]},
             "left_out": dict(self.left_out),
             "rows": [row.__dict__ for row in self.rows],
         }
@@ -116,7 +134,7 @@ class Diagnosis:
 def _observed(result: Result) -> str:
     parts = []
     for observation in result.observations:
-        route = "direct" if observation.direct else "via proxy"
+        route = f"direct {observation.family}" if observation.direct else "via proxy"
         armed = observation.keepalive.describe()
         fingerprint = f", ja4 {observation.ja4}" if observation.ja4 else ""
         parts.append(f"origin: {route}, {armed}, {observation.action}{fingerprint}")
@@ -172,6 +190,8 @@ def diagnose(
     client_hello: bool = True,
     identity: tuple[tuple[str, ...], str] = (CHECKS, "default"),
     stream_idle: tuple[float | None, str] = (None, "default"),
+    connect_within: tuple[float | None, str] = (None, "default"),
+    slow_connect: tuple[bool, str] = (False, "default"),
 ) -> Diagnosis:
     """Drive ``subject`` through every scenario of the matrix (:mod:`harness.judging.matrix`,
     the same cases the split suite runs) or those ``select`` keeps, one row each.
@@ -185,7 +205,9 @@ def diagnose(
     (:mod:`harness.judging.client_hello`). ``identity`` is what the Codex edge's identity
     challenge demands (:mod:`harness.network.edge`) and where that came from; ``stream_idle``
     the seconds within which a client must give up on a silent stream (None: it must wait the
-    silence out) and where that came from.
+    silence out) and where that came from; ``connect_within`` the seconds within which a client
+    must reach the origin (None: not judged), and ``slow_connect`` whether every case that may
+    wait out a connect timeout runs, each with where it came from.
     """
     started = time.perf_counter()
     keepalive = keepalive if keepalive is not None else KeepaliveExpectation()
@@ -203,13 +225,17 @@ def diagnose(
             if client_hello
             else None
         )
-        matrix = scenarios(fixtures, conditions)
+        matrix = scenarios(fixtures, conditions, slow_connect=slow_connect[0])
         for scenario in reversed(matrix) if reverse else matrix:
             checkpoint()  # stop between scenarios once SIGINT/SIGTERM arrived
             if select is not None and not select(scenario):
                 continue
             expect = scenario.expectation(
-                keepalive, replies[scenario.endpoint.origin], measurement, stream_idle[0]
+                keepalive,
+                replies[scenario.endpoint.origin],
+                measurement,
+                stream_idle[0],
+                connect_within[0],
             )
             try:
                 result = drive(
@@ -242,6 +268,8 @@ def diagnose(
                     seconds=result.outcome.seconds,
                     proxy_scheme=_proxy_scheme(result.environ),
                     proxy_requests=tuple(t.kind for t in result.tunnels),
+                    families=result.families,
+                    connect_seconds=result.connect_seconds,
                 )
             )
     if reverse:
@@ -256,6 +284,8 @@ def diagnose(
         None if measurement is None else measurement.measured(),
         identity,
         stream_idle,
+        connect_within,
+        slow_connect,
         left_out(conditions),
     )
 
@@ -295,7 +325,10 @@ def render(diagnosis: Diagnosis) -> str:
         f"{diagnosis.factory}: {counts} in {diagnosis.seconds:.1f} s; {diagnosis.expectation()}; "
         f"{describe(diagnosis.client_hello)}; the Codex edge's identity challenge demands "
         f"{describe_demanded(diagnosis.identity[0])} (from {diagnosis.identity[1]}); "
-        f"{describe_stream_idle(diagnosis.stream_idle[0])} (from {diagnosis.stream_idle[1]})"
+        f"{describe_stream_idle(diagnosis.stream_idle[0])} (from {diagnosis.stream_idle[1]}); "
+        f"{describe_connect_within(diagnosis.connect_within[0])} (from "
+        f"{diagnosis.connect_within[1]}); {describe_slow_connect(diagnosis.slow_connect[0])} "
+        f"(from {diagnosis.slow_connect[1]})"
     )
     for cause, count in diagnosis.causes().items():
         lines.append(f"  {count} x {cause}")

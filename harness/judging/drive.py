@@ -86,6 +86,21 @@ class Result:
     #: A failure the drive path saw itself (deadline, the factory's contract, the process).
     fault: Fault | None = None
 
+    @property
+    def connect_seconds(self) -> float | None:
+        """From the call's start to the origin accepting the client's first direct connection
+        (None: no direct connection, or the call did not start)."""
+        started = self.outcome.started_at
+        accepted = [o.accepted_at for o in self.observations if o.direct and o.accepted_at]
+        if started is None or not accepted:
+            return None
+        return round(max(0.0, min(accepted) - started), 3)
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        """The address families of the client's direct connections to the origin, in order."""
+        return tuple(dict.fromkeys(o.family for o in self.observations if o.direct))
+
 
 def _ended_early(ran: Ran, what: str) -> Fault:
     said = f"; its output ends: {ran.output.splitlines()[-1][:200]}" if ran.output else ""

@@ -10,7 +10,10 @@ async):
   refuses every request, ``proxy-refuses``, ...), or, for
   an edge's identity challenge (``codex-edge-challenge``), the endpoints on its hosts; a stream
   stall (``codex-stream-stall``) is one streamed call from the first endpoint on its hosts, in
-  each mode (each row waits out or gives up on the silence: a few stand for the rest);
+  each mode (each row waits out or gives up on the silence: a few stand for the rest); an IPv6
+  blackhole (``ipv6-blackhole``) is likewise one call from the first endpoint on its hosts, in
+  each mode, unless every case that may wait out a connect timeout is asked for
+  (``--harness-slow-connect on``: each endpoint on its hosts);
 - each proxy variable spelling that applies to the endpoint's scheme (``https_proxy`` and
   ``ALL_PROXY`` for https; ``HTTP_PROXY``, ``http_proxy`` and ``ALL_PROXY`` for plain HTTP,
   which ``HTTPS_PROXY`` of the ``https-proxy`` condition must leave alone);
@@ -115,6 +118,7 @@ class Scenario:
         reply: tuple[int, Any] | None,
         client_hello: ClientHelloMeasurement | None = None,
         stream_idle: float | None = None,
+        connect_within: float | None = None,
     ) -> Expectation:
         """Everything this scenario must show (see :class:`~harness.judging.verdicts.Expectation`):
         the reply its call earns (``reply``, the origin file's recorded one, for the report's
@@ -122,7 +126,8 @@ class Scenario:
         ClientHello the SDK's default client presents (``client_hello``; None: not judged),
         and on a stream its condition silences, whether the client must wait the silence out
         or give up within ``stream_idle`` seconds (None: wait; a silence no longer than the
-        bound must be waited out too)."""
+        bound must be waited out too), and the bound on connecting (``connect_within``; None:
+        none)."""
         parts = urlsplit(self.endpoint.base_url)
         status, body, events = 200, None, None
         if self.call is Call.REPORT and self.endpoint.codex and reply is not None:
@@ -153,6 +158,8 @@ class Scenario:
             stream_silence=silence,
             give_up_within=stream_idle if must_give_up else None,
             proxy_refusal=refusal.status if refusal is not None else None,
+            connect_within=connect_within,
+            ipv6_blackhole=self.condition.ipv6_blackhole is not None and not via_proxy,
         )
 
 
@@ -188,6 +195,7 @@ def _endpoint_scenarios(
     async_client: bool,
     conditions: Sequence[Condition],
     endpoints: Sequence[Endpoint],
+    slow_connect: bool,
 ) -> Iterator[Scenario]:
     one_call = Call.REPORT if endpoint.codex else Call.MODELS
     for call in _direct_calls(endpoint):
@@ -195,10 +203,12 @@ def _endpoint_scenarios(
     for condition in conditions:
         if condition.name == DIRECT.name or not condition.applies_to(endpoint):
             continue
-        if condition.stream_stall is None:
+        first = endpoint == next(e for e in endpoints if condition.applies_to(e))
+        if condition.stream_stall is not None:
+            if first:
+                yield Scenario(endpoint, async_client, Call.STREAM, condition, label=condition.name)
+        elif condition.ipv6_blackhole is None or first or slow_connect:
             yield Scenario(endpoint, async_client, one_call, condition, label=condition.name)
-        elif endpoint == next(e for e in endpoints if condition.applies_to(e)):
-            yield Scenario(endpoint, async_client, Call.STREAM, condition, label=condition.name)
     scheme = urlsplit(endpoint.base_url).scheme.lower()
     for variable in PROXY_SPELLINGS.get(scheme, ()):
         one = ((variable, PLACEHOLDER),)
@@ -229,10 +239,13 @@ def left_out(conditions: Sequence[Condition]) -> dict[str, str]:
     return refused
 
 
-def scenarios(fixtures: Sequence[Fixture], conditions: Sequence[Condition]) -> list[Scenario]:
+def scenarios(
+    fixtures: Sequence[Fixture], conditions: Sequence[Condition], *, slow_connect: bool = False
+) -> list[Scenario]:
     """The whole matrix, in a stable order: origin file, endpoint, mode, axis; then the
     long-lived rows (:func:`long_lived_scenarios`). Conditions the installed httpx cannot
-    express (:func:`left_out`) are not in it."""
+    express (:func:`left_out`) are not in it. ``slow_connect``: every endpoint on an IPv6
+    blackhole's hosts, not only the first (each may wait out a connect timeout)."""
     refused = left_out(conditions)
     conditions = [condition for condition in conditions if condition.name not in refused]
     endpoints = [endpoint for fixture in fixtures for endpoint in fixture.endpoints]
@@ -240,7 +253,9 @@ def scenarios(fixtures: Sequence[Fixture], conditions: Sequence[Condition]) -> l
         scenario
         for endpoint in endpoints
         for async_client in (False, True)
-        for scenario in _endpoint_scenarios(endpoint, async_client, conditions, endpoints)
+        for scenario in _endpoint_scenarios(
+            endpoint, async_client, conditions, endpoints, slow_connect
+        )
     ] + long_lived_scenarios(endpoints)
 
 

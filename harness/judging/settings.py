@@ -53,6 +53,10 @@ FIXTURES = Knob("--harness-fixtures", "harness_fixtures", "HARNESS_FIXTURES")
 CLIENT_HELLO = Knob("--harness-client-hello", "harness_client_hello", "HARNESS_CLIENT_HELLO")
 IDENTITY = Knob("--harness-identity", "harness_identity", "HARNESS_IDENTITY")
 STREAM_IDLE = Knob("--harness-stream-idle", "harness_stream_idle", "HARNESS_STREAM_IDLE")
+CONNECT_WITHIN = Knob(
+    "--harness-connect-within", "harness_connect_within", "HARNESS_CONNECT_WITHIN"
+)
+SLOW_CONNECT = Knob("--harness-slow-connect", "harness_slow_connect", "HARNESS_SLOW_CONNECT")
 KNOBS = (
     FACTORY,
     KEEPALIVE_IDLE,
@@ -62,7 +66,11 @@ KNOBS = (
     CLIENT_HELLO,
     IDENTITY,
     STREAM_IDLE,
+    CONNECT_WITHIN,
+    SLOW_CONNECT,
 )
+#: The most a connect bound may be: the longest a phase of a scenario may take by default.
+MAX_CONNECT_SECONDS = 60.0
 
 
 def resolve(
@@ -141,6 +149,48 @@ def stream_idle(setting: Setting) -> float | None:
         f"a number of seconds above 0 and at most {MAX_STALL_SECONDS:g} (a silence lasts at most "
         "that), or 'off' (a client must wait a silent stream out)",
     )
+
+
+def connect_within(setting: Setting) -> float | None:
+    """Seconds within which a client must reach the origin (None: ``off``, the default: a call
+    that succeeds within the deadline passes, however long connecting took)."""
+    if setting.value is None or setting.value.strip().lower() == "off":
+        return None
+    return _seconds(
+        setting,
+        MAX_CONNECT_SECONDS,
+        f"a number of seconds above 0 and at most {MAX_CONNECT_SECONDS:g}, or 'off' (any "
+        "connect within the deadline passes)",
+    )
+
+
+def describe_connect_within(seconds: float | None) -> str:
+    if seconds is None:
+        return "any connect within the deadline passes"
+    return f"a client must reach the origin within {seconds:g} s of its call"
+
+
+#: The words :func:`slow_connect` accepts, and what each means.
+_SWITCH = {"on": True, "1": True, "yes": True, "off": False, "0": False, "no": False}
+
+
+def slow_connect(setting: Setting) -> bool:
+    """Whether the matrix holds every case whose correct client may wait out a connect timeout
+    (``on``), or only a representative few (``off``, the default)."""
+    if setting.value is None:
+        return False
+    found = _SWITCH.get(setting.value.strip().lower())
+    if found is None:
+        raise UsageInputError(
+            f"{setting.source}: {setting.value!r} is not allowed; expected on or off"
+        )
+    return found
+
+
+def describe_slow_connect(every: bool) -> str:
+    if every:
+        return "every case that may wait out a connect timeout runs"
+    return "one endpoint stands for the cases that may wait out a connect timeout"
 
 
 def describe_stream_idle(seconds: float | None) -> str:

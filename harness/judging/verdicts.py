@@ -40,6 +40,8 @@ CAUSE_TLS_TRUST = causes.TLS_TRUST
 CAUSE_CLIENT_HELLO = causes.CLIENT_HELLO
 CAUSE_IDENTITY_CHALLENGE = causes.IDENTITY_CHALLENGE
 CAUSE_STREAM_IDLE = causes.STREAM_IDLE
+CAUSE_SLOW_CONNECT = causes.SLOW_CONNECT
+CAUSE_NO_IPV4_FALLBACK = causes.NO_IPV4_FALLBACK
 CAUSE_FACTORY_RAISED = causes.FACTORY_RAISED
 CAUSE_FACTORY_RETURNED = causes.FACTORY_RETURNED
 CAUSE_FACTORY_ENDED = causes.FACTORY_ENDED
@@ -86,12 +88,20 @@ class Expectation:
     #: The status a refusing proxy answers this request with (None: the proxy does not refuse).
     #: Nothing reaches the origin; the client surfaces the refusal, as an error or as that reply.
     proxy_refusal: int | None = None
+    #: Seconds within which the client must reach the origin (None: not judged).
+    connect_within: float | None = None
+    #: The endpoint's IPv6 address blackholes and the client goes direct: it must fall back to
+    #: the IPv4 one.
+    ipv6_blackhole: bool = False
 
 
 #: How much longer than its bound a client may bear a silence before it gives up: its read timeout
 #: fires a little late on a loaded machine. Measured in the client's process from the last thing
 #: it received (the headers, an event), so connecting and the request do not count.
 GIVE_UP_SLACK = 0.5
+#: How much longer than its bound a client may take to connect: the scenario's process starts its
+#: clock before the SDK builds the request, and a loaded machine adds scheduling delay.
+CONNECT_SLACK = 0.25
 
 
 @dataclass(frozen=True)
@@ -264,6 +274,9 @@ def judge(result: Result, expect: Expectation) -> Verdict:
     ]
     if not result.observations and expect.proxy_refusal is None:
         problems.append("no connection reached the origin")
+    slow = _slow_connect(result, expect)
+    if slow is not None:
+        problems.append(slow)
     if expect.via_proxy:
         if not tunnels:
             problems.append(f"the proxy carried nothing for {host}")
@@ -288,6 +301,18 @@ def judge(result: Result, expect: Expectation) -> Verdict:
         return Verdict(True, (), None)
     kind, detail = _cause(result, expect, problems, wrong_keepalive)
     return Verdict(False, tuple(problems), f"{kind}: {detail}", kind)
+
+
+def _slow_connect(result: Result, expect: Expectation) -> str | None:
+    """A client that reached the origin later than the adopter's bound allows."""
+    bound, took = expect.connect_within, result.connect_seconds
+    if bound is None or took is None or took <= bound + CONNECT_SLACK:
+        return None
+    over = " over " + "/".join(result.families) if result.families else ""
+    return (
+        f"the client took {took:.2f} s to reach the origin{over}; it must connect within "
+        f"{bound:g} s (--harness-connect-within)"
+    )
 
 
 def _keepalive_cause(state: KeepaliveState, expected: int) -> tuple[str, str]:
@@ -358,6 +383,20 @@ def _cause(
     stream = _stream_problem(result, expect)
     if stream is not None:
         return CAUSE_STREAM_IDLE, stream
+    if expect.ipv6_blackhole and not result.observations and not result.tunnels:
+        return (
+            CAUSE_NO_IPV4_FALLBACK,
+            f"the endpoint's IPv6 address blackholes and the client never connected to its IPv4 "
+            f"one (it got {outcome.describe()}; does it connect over IPv6 only?)",
+        )
+    slow = _slow_connect(result, expect)
+    if slow is not None:
+        blackhole = (
+            ": it waited out the blackholed IPv6 address before trying IPv4 (no Happy Eyeballs?)"
+            if expect.ipv6_blackhole
+            else ""
+        )
+        return CAUSE_SLOW_CONNECT, f"{slow}{blackhole}"
     if expect.client_hello is not None and _client_hello_problems(result, expect.client_hello):
         seen = sorted({o.ja4 or "unreadable" for o in result.observations if o.tls})
         return (

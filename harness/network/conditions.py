@@ -4,8 +4,10 @@ A condition names the proxy variables the client's environment gets (pointing at
 proxy, as ``http://`` or as a SOCKS5 proxy, ``socks5://`` or ``socks5h://``), an optional NO_PROXY
 value, fault rules that every gate applies before its
 origin's own, a proxy that refuses every request (:class:`~harness.network.proxy.Refusal`), an
-edge's identity challenge (:mod:`harness.network.edge`), and a silence in every stream its hosts
-send (:class:`HostStall`); the last two apply to the endpoints on their hosts only. Conditions are
+edge's identity challenge (:mod:`harness.network.edge`), a silence in every stream its hosts
+send (:class:`HostStall`), and an IPv6 address that blackholes for its hosts (``ipv6_blackhole``:
+the name resolves to ``::1`` and to its IPv4 address, and connects to the first never complete);
+the last three apply to the endpoints on their hosts only. Conditions are
 data files in ``fixtures/conditions/``, with provenance.
 """
 
@@ -59,6 +61,8 @@ class Condition:
     challenge: Challenge | None = None
     stream_stall: HostStall | None = None
     proxy_refusal: Refusal | None = None
+    #: The hosts whose IPv6 address blackholes (their IPv4 one serves).
+    ipv6_blackhole: tuple[str, ...] | None = None
     path: Path | None = None
 
     @property
@@ -68,11 +72,12 @@ class Condition:
             return self.challenge.hosts
         if self.stream_stall is not None:
             return self.stream_stall.hosts
-        return None
+        return self.ipv6_blackhole
 
     def applies_to(self, endpoint: Endpoint) -> bool:
         """Whether the condition changes anything for ``endpoint``: everything, unless it is an
-        edge's challenge or a stream stall, which concern the endpoints on their hosts alone."""
+        edge's challenge, a stream stall or an IPv6 blackhole, which concern the endpoints on
+        their hosts alone."""
         if self.hosts is None:
             return True
         host = (urlsplit(endpoint.base_url.strip()).hostname or "").rstrip(".").lower()
@@ -105,6 +110,7 @@ CONDITION_FILE_KEYS = (
     "challenge",
     "stream_stall",
     "proxy_refusal",
+    "ipv6_blackhole",
 )
 #: The schemes a condition's proxy URL may have: the harness proxy speaks HTTP and SOCKS5 on one
 #: port; ``socks5h`` asks the proxy to resolve the name, ``socks5`` lets the client do it.
@@ -126,8 +132,16 @@ def load_condition(path: Path) -> Condition:
         raise FixtureError(f"{path}: {exc}") from None
     challenge = _challenge(top.child("challenge")) if "challenge" in top.data else None
     stream_stall = _host_stall(top.child("stream_stall")) if "stream_stall" in top.data else None
-    if challenge is not None and stream_stall is not None:
-        raise top.fail("stream_stall", "a condition is an edge's challenge or a stall, not both")
+    blackhole = None
+    if "ipv6_blackhole" in top.data:
+        section = top.child("ipv6_blackhole")
+        section.only(("hosts",))
+        blackhole = tuple(host.rstrip(".").lower() for host in _strings(section, "hosts"))
+    scoped = [key for key in ("challenge", "stream_stall", "ipv6_blackhole") if key in top.data]
+    if len(scoped) > 1:
+        raise top.fail(
+            scoped[1], f"a condition has one of {', '.join(scoped)}, not several (each names hosts)"
+        )
     proxy_scheme = top.get("proxy_scheme", str, "http")
     if proxy_scheme not in PROXY_SCHEMES:
         raise top.fail("proxy_scheme", f"{proxy_scheme!r} is not one of {', '.join(PROXY_SCHEMES)}")
@@ -147,6 +161,7 @@ def load_condition(path: Path) -> Condition:
         challenge=challenge,
         stream_stall=stream_stall,
         proxy_refusal=refusal,
+        ipv6_blackhole=blackhole,
         path=path,
     )
 

@@ -49,6 +49,7 @@ class ConnectionFacts:
     keepalive: KeepaliveState
     direct: bool = True
     ja4: str | None = None  # of the ClientHello, if one was read
+    accepted_at: float | None = None  # time.monotonic() at accept
 
 
 Predicate = Callable[[ConnectionFacts], bool]

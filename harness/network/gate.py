@@ -111,7 +111,13 @@ class Gate(ConnectionServer):
             return None  # the client went away before it could be observed
         direct = peer[0] not in self.proxy_sources
         return ConnectionFacts(
-            tls=tls, sni=sni, alpn=alpn, keepalive=keepalive, direct=direct, ja4=fingerprint
+            tls=tls,
+            sni=sni,
+            alpn=alpn,
+            keepalive=keepalive,
+            direct=direct,
+            ja4=fingerprint,
+            accepted_at=accepted_at,
         )
 
     def handle(self, client: socket.socket, peer: Address) -> None:
@@ -134,6 +140,7 @@ class Gate(ConnectionServer):
                 rule=chosen.text,
                 decide_ms=(time.perf_counter() - started) * 1000,
                 ja4=facts.ja4,
+                accepted_at=facts.accepted_at,
             )
         )
         if chosen.action is Action.RESET:

@@ -29,6 +29,14 @@ class Observation:
     rule: str
     decide_ms: float
     ja4: str | None = None  # the ClientHello's JA4 fingerprint (harness.network.ja4)
+    #: ``time.monotonic()`` when the gate accepted the connection (the clock is the machine's,
+    #: so the scenario's process can be compared with it).
+    accepted_at: float | None = None
+
+    @property
+    def family(self) -> str:
+        """``IPv6`` or ``IPv4``: the address family the client connected over."""
+        return "IPv6" if ":" in self.peer[0] else "IPv4"
 
     def summary(self) -> str:
         armed = self.keepalive.describe()
@@ -39,7 +47,8 @@ class Observation:
         )
         route = "direct" if self.direct else "via proxy"
         return (
-            f"{self.origin}: {self.peer[0]}:{self.peer[1]} {route} {transport}; {armed} "
+            f"{self.origin}: {self.family} {self.peer[0]}:{self.peer[1]} {route} {transport}; "
+            f"{armed} "
             f"(read from {self.keepalive.reported_by()}); {done(self.action, self.rule)}, "
             f"decided in {self.decide_ms:.2f} ms"
         )

@@ -16,7 +16,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from pytest_httpserver import HTTPServer
@@ -25,6 +25,7 @@ from werkzeug import Request, Response
 from harness.environ import PROXY_VARIABLES, scoped_environ
 from harness.fixtures import JSON_TYPES, Endpoint, Fixture, Reply, StreamStall
 from harness.network.address import Address
+from harness.network.blackhole import Blackhole
 from harness.network.conditions import Condition
 from harness.network.edge import CHECKS, Challenge
 from harness.network.faults import FaultRules
@@ -33,7 +34,7 @@ from harness.network.kernel import KernelView
 from harness.network.observations import ObservationLog, RecordLog, RequestSeen
 from harness.network.pki import Authority
 from harness.network.proxy import ConnectProxy
-from harness.network.routing import Router
+from harness.network.routing import IPV6_LOOPBACK, Router
 from harness.redact import redact_header_pairs
 
 CLOSE_TIMEOUT = 10.0
@@ -316,25 +317,31 @@ class Origin:
         )
         self.backend = Backend(context, name=fixture.name, requests=requests)
         self.backend.start()
+        self.gates: list[Gate] = []
         try:
             self._install_replies()
-            listen_host = router.address_for(fixture.hosts[0])
-            self.gate = Gate(
-                fixture.name,
-                listen_host,
-                ("127.0.0.1", self.backend.port),
-                fixture.faults,
-                kernel,
-                log,
-                proxy_sources=proxy_sources,
-                handover=self.backend.serve_connection,
-            )
-            self.gate.start()
+            for listen_host in (router.address_for(fixture.hosts[0]), IPV6_LOOPBACK):
+                gate = Gate(
+                    fixture.name,
+                    listen_host,
+                    ("127.0.0.1", self.backend.port),
+                    fixture.faults,
+                    kernel,
+                    log,
+                    proxy_sources=proxy_sources,
+                    handover=self.backend.serve_connection,
+                )
+                self.gates.append(gate)
+                gate.start()
         except BaseException:
+            for gate in self.gates:
+                gate.close()
             self.backend.stop()
             raise
+        #: The IPv4 gate, which the proxy's connections come through, and the IPv6 one.
+        self.gate, self.gate6 = self.gates
         for host in fixture.hosts:
-            router.add(host, fixture.port, self.gate.address)
+            router.add(host, fixture.port, self.gate.address, self.gate6.address)
 
     def _install_replies(self) -> None:
         groups: dict[tuple[str, str, bool], list[Reply]] = {}
@@ -364,16 +371,19 @@ class Origin:
     @contextmanager
     def faulting(self, rules: FaultRules) -> Iterator[None]:
         """Apply ``rules`` at this origin's gate, ahead of every other rule, for the block."""
-        self.gate.injected = rules
+        for gate in self.gates:
+            gate.injected = rules
         try:
             yield
         finally:
-            self.gate.injected = None
+            for gate in self.gates:
+                gate.injected = None
 
     def close(self) -> None:
-        self.backend.stopping.set()  # before the gate waits for the connections it handed over
+        self.backend.stopping.set()  # before the gates wait for the connections they handed over
         try:
-            self.gate.close()
+            for gate in self.gates:
+                gate.close()
         finally:
             self.backend.stop()
 
@@ -399,7 +409,9 @@ class Network:
         self.identity_demanded: tuple[str, ...] = CHECKS
         self.proxy = ConnectProxy(self.router, self.kernel)
         self.proxy.start()
+        self.blackhole: Blackhole | None = None
         try:
+            self.blackhole = Blackhole()
             for fixture in fixtures:
                 self.add(fixture)
         except BaseException:
@@ -450,7 +462,7 @@ class Network:
         origins on its hosts behind its edge's identity challenge or its stream stall, for the
         block; yield the client's env."""
         overlay = condition.faults if condition.faults.rules else None
-        gates = [origin.gate for origin in self.origins.values()]
+        gates = [gate for origin in self.origins.values() for gate in origin.gates]
         hosts = condition.hosts
         concerned = [
             origin.backend
@@ -465,8 +477,12 @@ class Network:
             if condition.stream_stall is not None:
                 backend.stream_stall = condition.stream_stall.stall
         self.proxy.refusal = condition.proxy_refusal
+        blackholed: AbstractContextManager[None] = nullcontext()
+        if condition.ipv6_blackhole is not None and self.blackhole is not None:
+            blackholed = self.router.blackholing(condition.ipv6_blackhole, self.blackhole.address)
         try:
-            yield condition.environ(self.proxy.url)
+            with blackholed:
+                yield condition.environ(self.proxy.url)
         finally:
             self.proxy.refusal = None
             for gate in gates:
@@ -489,6 +505,8 @@ class Network:
             self.proxy.close()
         except Exception as exc:
             errors.append(exc)
+        if self.blackhole is not None:
+            self.blackhole.close()
         closers = [
             threading.Thread(target=close_one, args=(origin,), name=f"close-{origin.name}")
             for origin in self.origins.values()

@@ -1,7 +1,10 @@
 """Route real hostnames to loopback so unmodified client code reaches the simulated origins.
 
-Each routed name resolves to a dedicated loopback address (127.0.43.x); a connect to that address
-and the URL's port is rewritten to the origin's ephemeral port. Resolving is not enough on its own:
+Each routed name resolves to a dedicated loopback address (127.0.43.x) and, where its origin
+listens on IPv6 too, to ``::1`` first, as a dual-stack name resolves; a connect to either address
+and the URL's port is rewritten to the origin's ephemeral port on that family. IPv6 loopback is
+one address, so a connect to ``[::1]:PORT`` goes to the origin of the name this process last looked
+up for that port. Resolving is not enough on its own:
 anyio keeps the URL's port and only takes the address from the resolver, so the port must be
 rewritten where the socket connects. Both patches sit on the ``socket`` module, so sync and async
 (asyncio/anyio) stacks of httpx and httpx2 are covered; uvloop, which connects in C, is not.
@@ -16,7 +19,7 @@ import errno
 import ipaddress
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,6 +27,8 @@ from harness.network.address import Address
 
 _FIRST_ROUTED = int(ipaddress.IPv4Address("127.0.43.1"))
 _LAST_ROUTED = int(ipaddress.IPv4Address("127.0.254.254"))
+#: The IPv6 address every routed name resolves to besides its own IPv4 one.
+IPV6_LOOPBACK = "::1"
 
 
 class RoutingError(ConnectionRefusedError):
@@ -67,6 +72,12 @@ class Router:
         self._targets: set[Address] = set()
         self._active = False
         self._refusals: list[str] = []
+        #: (name, URL port) -> the origin's IPv6 listening address.
+        self._v6_rewrites: dict[tuple[str, int], Address] = {}
+        #: URL port -> the name last looked up with an IPv6 answer (``[::1]:port`` goes there).
+        self._v6_last: dict[int, str] = {}
+        #: Names whose IPv6 address blackholes, and the listener that does it.
+        self._blackhole: tuple[frozenset[str], Address] | None = None
 
     def _refuse(self, message: str) -> str:
         """Record an attempt to leave the machine: code under test may catch the error and carry
@@ -97,12 +108,28 @@ class Router:
                 self._names[address] = name
             return self._addresses[name]
 
-    def add(self, host: str, port: int, target: Address) -> None:
-        """Send connections for ``host:port`` to ``target`` (an origin's listening address)."""
+    def add(self, host: str, port: int, target: Address, target6: Address | None = None) -> None:
+        """Send connections for ``host:port`` to ``target`` (an origin's listening address) and,
+        with ``target6``, those over IPv6 to that one."""
         address = self.address_for(host)
         with self._lock:
             self._rewrites[(address, port)] = target
             self._targets.add(target)
+            if target6 is not None:
+                self._v6_rewrites[(normalize_host(host), port)] = target6
+                self._targets.add(target6)
+
+    @contextmanager
+    def blackholing(self, hosts: Iterable[str], listener: Address) -> Iterator[None]:
+        """For the block, :meth:`table` sends the IPv6 connects to ``hosts`` to ``listener`` (a
+        listener whose full accept queue makes the kernel drop every SYN)."""
+        with self._lock:
+            self._blackhole = (frozenset(normalize_host(host) for host in hosts), listener)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._blackhole = None
 
     def routes(self) -> dict[str, list[int]]:
         """Routed names and their URL ports, for messages and reports."""
@@ -115,11 +142,16 @@ class Router:
     def table(self) -> dict[str, Any]:
         """Names, addresses and rewrites as JSON data, for a scenario's process to route alike."""
         with self._lock:
+            hosts, hole = self._blackhole or (frozenset(), ("", 0))
             return {
                 "addresses": dict(self._addresses),
                 "rewrites": [
                     [address, port, target[0], target[1]]
                     for (address, port), target in self._rewrites.items()
+                ],
+                "rewrites6": [
+                    [name, port, *(hole if name in hosts else target)]
+                    for (name, port), target in self._v6_rewrites.items()
                 ],
             }
 
@@ -133,7 +165,22 @@ class Router:
             target = (str(target_host), int(target_port))
             router._rewrites[(str(address), int(port))] = target
             router._targets.add(target)
+        for name, port, target_host, target_port in table.get("rewrites6", []):
+            target = (str(target_host), int(target_port))
+            router._v6_rewrites[(str(name), int(port))] = target
+            router._targets.add(target)
         return router
+
+    def lookup(self, host: str | bytes, port: int) -> list[str]:
+        """The addresses a lookup of ``host`` for ``port`` answers with, IPv6 first where the
+        name's origin listens on IPv6 (remembered: ``[::1]:port`` then goes to this name)."""
+        address = self.resolve(host)
+        name = normalize_host(host)
+        with self._lock:
+            if (name, port) not in self._v6_rewrites:
+                return [address]
+            self._v6_last[port] = name
+        return [IPV6_LOOPBACK, address]
 
     def resolve(self, host: str | bytes) -> str:
         """The address a lookup of ``host`` answers with, or an error naming the host."""
@@ -171,6 +218,12 @@ class Router:
         host, port = normalize_host(raw), int(address[1])
         if not _is_ip_literal(host):
             host = self.resolve(host)
+        if host == IPV6_LOOPBACK:
+            with self._lock:
+                last = self._v6_last.get(port)
+                target6 = self._v6_rewrites.get((last, port)) if last is not None else None
+            if target6 is not None:
+                return (target6[0], target6[1], *address[2:])
         with self._lock:
             target = self._rewrites.get((host, port))
             name = self._names.get(host)
@@ -236,22 +289,34 @@ class Router:
         ) -> list[tuple[Any, ...]]:
             if host is None:
                 return real_getaddrinfo(host, port, family, type, proto, flags)
-            address = router.resolve(host)
-            if ":" in address:
-                return real_getaddrinfo(address, port, family, type, proto, flags)
-            if family not in (0, socket.AF_INET):
-                raise UnroutedHost(
-                    socket.EAI_FAMILY,
-                    f"harness routing: {normalize_host(host)} is routed over IPv4 only",
-                )
             service = port.decode("ascii") if isinstance(port, bytes) else port
             if isinstance(service, str) and service and not service.isdigit():
                 # a service name ("https"): the numeric address needs no lookup, the service
                 # comes from /etc/services
-                return real_getaddrinfo(address, service, socket.AF_INET, type, proto, flags)
-            number = int(port) if port not in (None, b"", "") else 0
+                number = int(real_getaddrinfo("127.0.0.1", service, socket.AF_INET)[0][4][1])
+            else:
+                number = int(service) if service not in (None, "") else 0
+            addresses = router.lookup(host, number)
+            if len(addresses) == 1 and ":" in addresses[0]:
+                return real_getaddrinfo(addresses[0], port, family, type, proto, flags)
+            found = [
+                address
+                for address in addresses
+                if family in (0, socket.AF_INET6 if ":" in address else socket.AF_INET)
+            ]
+            if not found:
+                raise UnroutedHost(
+                    socket.EAI_FAMILY,
+                    f"harness routing: {normalize_host(host)} is routed over "
+                    f"{'IPv4 only' if len(addresses) == 1 else 'IPv6 and IPv4'}",
+                )
             sock_type = type or socket.SOCK_STREAM
-            return [(socket.AF_INET, sock_type, proto or 0, "", (address, number))]
+            return [
+                (socket.AF_INET6, sock_type, proto or 0, "", (address, number, 0, 0))
+                if ":" in address
+                else (socket.AF_INET, sock_type, proto or 0, "", (address, number))
+                for address in found
+            ]
 
         def gethostbyname(host: str) -> str:
             return real_gethostbyname(router.resolve(host))

@@ -105,9 +105,11 @@ def _build_and_call(factory: ClientFactory, job: Job, router: Router, report: in
     write_message(report, {PHASE: CALL})
     call = Call(job.call)
     client = client.with_options(max_retries=0)
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.monotonic()
     outcome = asyncio.run(_async(client, call)) if job.async_client else sync_call(client, call)
-    outcome = dataclasses.replace(outcome, seconds=round(time.perf_counter() - started, 3))
+    outcome = dataclasses.replace(
+        outcome, seconds=round(time.perf_counter() - started, 3), started_at=started_at
+    )
     write_message(report, {OUTCOME: outcome.as_json(), "refusals": router.refusals()})
     del earlier  # held until here, as the program holds its clients
 

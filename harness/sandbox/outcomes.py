@@ -30,6 +30,9 @@ class Outcome:
     #: For a stream that failed once open: how long the client had received nothing (since the
     #: headers or the last event) when it gave up (None: no stream was open).
     idle_seconds: float | None = None
+    #: ``time.monotonic()`` when the call began in the scenario's process (the machine's clock:
+    #: the origins' accept times are compared with it to tell how long connecting took).
+    started_at: float | None = None
 
     @property
     def reached(self) -> bool:
@@ -50,6 +53,7 @@ class Outcome:
             "error": self.error,
             "seconds": self.seconds,
             "idle_seconds": self.idle_seconds,
+            "started_at": self.started_at,
         }
 
     @classmethod
@@ -62,6 +66,7 @@ class Outcome:
             data.get("error"),
             data.get("seconds"),
             data.get("idle_seconds"),
+            data.get("started_at"),
         )
 
 

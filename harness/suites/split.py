@@ -66,12 +66,15 @@ def check(
     keepalive: KeepaliveExpectation,
     client_hello: ClientHelloMeasurement | None,
     stream_idle: float | None = None,
+    connect_within: float | None = None,
 ) -> None:
     """Fail with the verdict's explanation unless the scenario looked as it should: those few
     lines alone (what was asked, what arrived, the likely cause), with no traceback of the
     harness's own frames or the values of its fixtures."""
     fixture = next(f for f in fixtures if f.name == scenario.endpoint.origin)
-    expect = scenario.expectation(keepalive, recorded_reply(fixture), client_hello, stream_idle)
+    expect = scenario.expectation(
+        keepalive, recorded_reply(fixture), client_hello, stream_idle, connect_within
+    )
     verdict = judge(result, expect)
     if not verdict.ok:
         pytest.fail(f"{verdict.explain(result)}\n  judged with: {keepalive.describe()}", False)
@@ -98,6 +101,7 @@ def test_scenario(
     harness_keepalive_expectation: KeepaliveExpectation,
     harness_client_hello: ClientHelloMeasurement | None,
     harness_stream_idle: float | None,
+    harness_connect_within: float | None,
 ) -> None:
     result = run(harness_drive, harness_network, harness_scenario)
     check(
@@ -107,6 +111,7 @@ def test_scenario(
         harness_keepalive_expectation,
         harness_client_hello,
         harness_stream_idle,
+        harness_connect_within,
     )
 
 
