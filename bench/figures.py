@@ -154,6 +154,23 @@ ROWS = (
         lambda r: r["split_full_seconds"] <= 6 and r["split_full_cases"] >= 300,
     ),
     Row(
+        _text(
+            "opt-in selection: the split suite's `ipv6-blackhole` cases, one fresh process, "
+            "default / `--harness-slow-connect on`: wall"
+        ),
+        (
+            "slow_connect_default_seconds",
+            "slow_connect_default_cases",
+            "slow_connect_every_seconds",
+            "slow_connect_every_cases",
+        ),
+        lambda r: (
+            f"{r['slow_connect_default_seconds']:.1f} s for {r['slow_connect_default_cases']} "
+            f"cases / {r['slow_connect_every_seconds']:.1f} s for "
+            f"{r['slow_connect_every_cases']} cases"
+        ),
+    ),
+    Row(
         lambda r: f"full default suite{_suite_size(r)}: `pytest -n 0` / `-n 2`",
         ("suite_seconds", "suite_seconds_n2", "xdist_speedup"),
         lambda r: (

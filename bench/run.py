@@ -536,6 +536,22 @@ def split_full(plan: Plan, cases: list[str], generated: list[str]) -> dict[str, 
     }
 
 
+def slow_connect_selection(plan: Plan) -> dict[str, Any]:
+    """The split suite's ipv6-blackhole cases, as the default run holds them and as
+    ``--harness-slow-connect on`` does: what the opt-in selection costs (the smoke run: the
+    async cases only, which race the address families and take no connect timeout)."""
+    selection = "ipv6-blackhole and async" if plan.smoke else "ipv6-blackhole"
+    default = pytest_run([SPLIT, "-k", selection])
+    every = pytest_run([SPLIT, "-k", selection, "--harness-slow-connect", "on"])
+    return {
+        "slow_connect_default_seconds": round(default["seconds"], 2),
+        "slow_connect_default_cases": default["cases"],
+        "slow_connect_every_seconds": round(every["seconds"], 2),
+        "slow_connect_every_cases": every["cases"],
+        "slow_connect_exit_codes": sorted({default["exit_code"], every["exit_code"]}),
+    }
+
+
 def xdist_comparison(plan: Plan) -> dict[str, Any]:
     """The default suite (the smoke run: one small module), ``-n 0`` against ``-n 2``."""
     serial = pytest_run([plan.suite], "0")
@@ -552,14 +568,19 @@ def xdist_comparison(plan: Plan) -> dict[str, Any]:
 
 def red_runs(results: dict[str, Any]) -> list[str]:
     """Which suite figures came from a run that did not pass."""
-    keys = ("split_exit_codes", "split_full_exit_codes", "suite_exit_codes")
+    keys = (
+        "split_exit_codes",
+        "split_full_exit_codes",
+        "slow_connect_exit_codes",
+        "suite_exit_codes",
+    )
     return [key for key in keys if any(code != 0 for code in results.get(key, []))]
 
 
 def check_figures(results: dict[str, Any], *, split: bool, suite: bool) -> None:
     """Every figure the table shows (of the parts that ran) is present and a finite number;
     anything else means the bench itself is broken."""
-    skipped: tuple[str, ...] = () if split else ("split_",)
+    skipped: tuple[str, ...] = () if split else ("split_", "slow_connect_")
     skipped += () if suite else ("suite_", "xdist_")
     bad = []
     for key in figures.required_keys():
@@ -610,6 +631,7 @@ def main() -> int:
         cases, generated = split_node_ids()
         results.update(split_matrix(plan, cases, generated))
         results.update(split_full(plan, cases, generated))
+        results.update(slow_connect_selection(plan))
     if not args.no_suite:
         results.update(xdist_comparison(plan))
     plan.output.parent.mkdir(exist_ok=True)

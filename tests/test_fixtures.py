@@ -223,6 +223,7 @@ def test_condition_files_are_strict_too(tmp_path: Path) -> None:
         "codex-edge-challenge",
         "codex-stream-stall",
         "https-proxy",
+        "ipv6-blackhole",
         "proxy-only",
         "proxy-refuses",
         "socks5-proxy",
@@ -281,6 +282,37 @@ def test_a_socks_proxy_is_read_strictly(
     assert message in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"ipv6_blackhole": {"hosts": []}}, "ipv6_blackhole.hosts: expected a non-empty list"),
+        ({"ipv6_blackhole": {"hosts": ["chatgpt.com"], "drop": 1}}, "ipv6_blackhole.drop"),
+        ({"ipv6_blackhole": ["chatgpt.com"]}, "ipv6_blackhole: expected"),
+        (
+            {"stream_stall": {"hosts": ["chatgpt.com"], "stall": {"seconds": 1}}},
+            "a condition has one of stream_stall, ipv6_blackhole, not several",
+        ),
+    ],
+)
+def test_an_ipv6_blackhole_is_read_strictly(
+    tmp_path: Path, change: dict[str, object], message: str
+) -> None:
+    data = json.loads((FIXTURE_DIR / "conditions" / "ipv6-blackhole.json").read_text())
+    data.update(change)
+    (tmp_path / "blackhole.json").write_text(json.dumps(data))
+    with pytest.raises(FixtureError) as caught:
+        load_conditions(tmp_path)
+    assert message in str(caught.value)
+
+
+def test_an_ipv6_blackhole_concerns_the_endpoints_on_its_hosts() -> None:
+    named = {c.name: c for c in load_conditions(FIXTURE_DIR / "conditions")}
+    blackhole = named["ipv6-blackhole"]
+    assert blackhole.hosts == ("chatgpt.com", "openrouter.ai")
+    assert blackhole.environ("http://127.0.42.1:3128") == {}
+    assert blackhole.provenance["reports"]
+
+
 def test_a_socks_condition_hands_clients_its_scheme() -> None:
     """The variables carry the harness proxy's address under the condition's scheme."""
     named = {c.name: c for c in load_conditions(FIXTURE_DIR / "conditions")}
@@ -296,7 +328,7 @@ def test_a_socks_condition_hands_clients_its_scheme() -> None:
 def test_readme_schema_lists_every_key() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     section = readme.split("\n## Fixtures\n", 1)[1].split("\n## ", 1)[0]
-    documented = set(re.findall(r"`([a-z_]+)`", section))
+    documented = set(re.findall(r"`([a-z][a-z0-9_]*)`", section))
     every_key = {
         *ORIGIN_FILE_KEYS,
         *PROVENANCE_REQUIRED,

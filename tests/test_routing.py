@@ -240,3 +240,77 @@ def test_each_name_gets_its_own_loopback_address() -> None:
     addresses = {router.address_for(f"host{i}.example.test") for i in range(300)}
     assert len(addresses) == 300
     assert all(address.startswith("127.") for address in addresses)
+
+
+def make_server6() -> socket.socket:
+    server = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    server.settimeout(WAIT_SECONDS)
+    server.bind(("::1", 0))
+    server.listen()
+    return server
+
+
+def test_a_dual_stack_name_resolves_ipv6_first_and_each_family_reaches_its_listener(
+    echo_server: socket.socket,
+) -> None:
+    """With an IPv6 listener, a lookup answers ::1 then the name's IPv4 address, a family asked
+    for gets only its own, and a connect over either family lands on that family's listener."""
+    with make_server6() as server6:
+        router = Router()
+        router.add("api.example.test", 443, echo_server.getsockname(), server6.getsockname()[:2])
+        v4 = router.address_for("api.example.test")
+        with router.active():
+            both = socket.getaddrinfo("api.example.test", 443, type=socket.SOCK_STREAM)
+            assert [(info[0], info[4][0]) for info in both] == [
+                (socket.AF_INET6, "::1"),
+                (socket.AF_INET, v4),
+            ]
+            only6 = socket.getaddrinfo("api.example.test", "https", socket.AF_INET6)
+            assert [info[4][:2] for info in only6] == [("::1", 443)]
+            for family, address in ((socket.AF_INET6, "::1"), (socket.AF_INET, v4)):
+                with socket.socket(family, socket.SOCK_STREAM) as client:
+                    client.settimeout(WAIT_SECONDS)
+                    client.connect((address, 443))
+                    client.sendall(family.name.encode())
+                    here = client.getsockname()[:2]
+                server = server6 if family == socket.AF_INET6 else echo_server
+                assert arrival(server) == (here, family.name.encode())
+
+
+def test_a_name_without_an_ipv6_listener_resolves_over_ipv4_only(
+    echo_server: socket.socket,
+) -> None:
+    router = Router()
+    router.add("api.example.test", 443, echo_server.getsockname())
+    with router.active(), pytest.raises(UnroutedHost, match="routed over IPv4 only"):
+        socket.getaddrinfo("api.example.test", 443, socket.AF_INET6)
+
+
+def test_a_blackholed_name_never_completes_its_ipv6_connect(echo_server: socket.socket) -> None:
+    """Under blackholing the table a scenario's process gets sends the name's IPv6 connects to a
+    listener whose accept queue is full: the kernel drops the SYN and the connect times out,
+    while the IPv4 address still serves."""
+    from harness.network.blackhole import Blackhole
+
+    hole = Blackhole()
+    try:
+        with make_server6() as server6:
+            router = Router()
+            router.add("api.example.test", 443, echo_server.getsockname(), server6.getsockname())
+            with router.blackholing(["API.example.test"], hole.address):
+                table = router.table()
+            assert Router().table()["rewrites6"] == []
+            child = Router.from_table(table)
+            with child.active():
+                socket.getaddrinfo("api.example.test", 443)
+                with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as client:
+                    client.settimeout(0.5)
+                    with pytest.raises(TimeoutError):
+                        client.connect(("::1", 443))
+                with socket.create_connection(("127.0.43.1", 443), timeout=WAIT_SECONDS) as ok:
+                    ok.sendall(b"over IPv4")
+                    here = ok.getsockname()
+            assert arrival(echo_server) == (here, b"over IPv4")
+            assert router.table()["rewrites6"][0][2:] == list(server6.getsockname()[:2])
+    finally:
+        hole.close()

@@ -112,10 +112,12 @@ class Router:
         """Send connections for ``host:port`` to ``target`` (an origin's listening address) and,
         with ``target6``, those over IPv6 to that one."""
         address = self.address_for(host)
+        target = (target[0], target[1])
         with self._lock:
             self._rewrites[(address, port)] = target
             self._targets.add(target)
             if target6 is not None:
+                target6 = (target6[0], target6[1])
                 self._v6_rewrites[(normalize_host(host), port)] = target6
                 self._targets.add(target6)
 
