@@ -15,6 +15,12 @@ name. Per scenario:
   retries directly (no release's recorded construction wraps the transport); no origin sees
   the request, so a path outside the endpoint's goes unseen there;
 - direct to the Codex backend with keepalive armed: it fails (``keepalive-sensitive origin``);
+  under an IPv6 blackhole (a condition with ``ipv6_blackhole``) a direct case is judged as a
+  direct one: every client a release builds connects through httpx's own transports, whose
+  sync connect tries the addresses in turn (a Happy Eyeballs backend, where a release installs
+  one, races them) and whose async connect races them, so each reaches the IPv4 address within
+  its connect timeout, and the connect is not bounded unless ``--harness-connect-within`` says
+  so;
 - to the Codex backend under an identity challenge (a condition with a ``challenge``) from a
   client without the identity headers: it fails (``identity challenge``);
 - direct to any other endpoint: it passes when keepalive is armed at the idle time the
