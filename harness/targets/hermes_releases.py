@@ -72,6 +72,9 @@ class Client:
     #: and the OAuth token's ChatGPT-Account-ID).
     codex_identity: bool
     sources: tuple[Source, ...]
+    #: The connect timeout its requests carry, in seconds (None: none of its own, the SDK's 5 s);
+    #: a sync client tries a name's addresses in turn, so a blackholed IPv6 address costs it this.
+    connect_timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -933,7 +936,9 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     'base_url_host_matches(effective_base, "chatgpt.com")',
                 ),
                 S("agent/agent_init.py", 937, "_codex_cloudflare_headers(api_key)"),
+                S("run_agent.py", 3931, "connect=15.0,"),
             ),
+            connect_timeout=15.0,
         ),
         (AGENT, OPENROUTER, SYNC): ReachesNetwork(
             (S("agent/agent_init.py", 520, 'name="openrouter-prewarm",'),)
@@ -981,7 +986,9 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     4649,
                     'if base_url_host_matches(custom_base, "api.kimi.com"):',
                 ),
+                S("agent/process_bootstrap.py", 183, "httpx.Timeout(connect=15.0, read=None"),
             ),
+            connect_timeout=15.0,
         ),
         (AUXILIARY, CUSTOM, ASYNC): Client(
             None,
@@ -1032,7 +1039,9 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     4577,
                     "default_headers=_codex_cloudflare_headers(codex_token),",
                 ),
+                S("agent/process_bootstrap.py", 183, "httpx.Timeout(connect=15.0, read=None"),
             ),
+            connect_timeout=15.0,
         ),
         (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
             (S("agent/auxiliary_client.py", 4296, "AsyncCodexAuxiliaryClient(sync_client)"),)
@@ -1069,7 +1078,9 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     'base_url_host_matches(effective_base, "chatgpt.com")',
                 ),
                 S("agent/agent_init.py", 937, "_codex_cloudflare_headers(api_key)"),
+                S("run_agent.py", 3931, "connect=15.0,"),
             ),
+            connect_timeout=15.0,
         ),
         (AGENT, OPENROUTER, SYNC): ReachesNetwork(
             (S("agent/agent_init.py", 520, 'name="openrouter-prewarm",'),)
@@ -1117,7 +1128,9 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     4649,
                     'if base_url_host_matches(custom_base, "api.kimi.com"):',
                 ),
+                S("agent/process_bootstrap.py", 183, "httpx.Timeout(connect=15.0, read=None"),
             ),
+            connect_timeout=15.0,
         ),
         (AUXILIARY, CUSTOM, ASYNC): Client(
             None,
@@ -1168,7 +1181,9 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     4577,
                     "default_headers=_codex_cloudflare_headers(codex_token),",
                 ),
+                S("agent/process_bootstrap.py", 183, "httpx.Timeout(connect=15.0, read=None"),
             ),
+            connect_timeout=15.0,
         ),
         (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
             (S("agent/auxiliary_client.py", 4296, "AsyncCodexAuxiliaryClient(sync_client)"),)
@@ -1205,7 +1220,9 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     'base_url_host_matches(effective_base, "chatgpt.com")',
                 ),
                 S("agent/agent_init.py", 992, "_codex_cloudflare_headers(api_key)"),
+                S("run_agent.py", 4110, "connect=15.0,"),
             ),
+            connect_timeout=15.0,
         ),
         (AGENT, OPENROUTER, SYNC): ReachesNetwork(
             (S("agent/agent_init.py", 555, 'name="openrouter-prewarm",'),)
@@ -1253,7 +1270,9 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     4946,
                     'if base_url_host_matches(custom_base, "api.kimi.com"):',
                 ),
+                S("agent/process_bootstrap.py", 183, "httpx.Timeout(connect=15.0, read=None"),
             ),
+            connect_timeout=15.0,
         ),
         (AUXILIARY, CUSTOM, ASYNC): Client(
             None,
@@ -1304,7 +1323,9 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     4874,
                     "default_headers=_codex_cloudflare_headers(codex_token),",
                 ),
+                S("agent/process_bootstrap.py", 183, "httpx.Timeout(connect=15.0, read=None"),
             ),
+            connect_timeout=15.0,
         ),
         (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
             (S("agent/auxiliary_client.py", 4591, "AsyncCodexAuxiliaryClient(sync_client)"),)
@@ -1341,7 +1362,9 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     'base_url_host_matches(effective_base, "chatgpt.com")',
                 ),
                 S("agent/agent_init.py", 1251, "_codex_cloudflare_headers(api_key)"),
+                S("run_agent.py", 5064, "connect=15.0,"),
             ),
+            connect_timeout=15.0,
         ),
         (AGENT, OPENROUTER, SYNC): ReachesNetwork(
             (S("agent/agent_init.py", 794, 'name="openrouter-prewarm",'),)
@@ -1389,7 +1412,9 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     6420,
                     'if base_url_host_matches(custom_base, "api.kimi.com"):',
                 ),
+                S("agent/process_bootstrap.py", 183, "httpx.Timeout(connect=15.0, read=None"),
             ),
+            connect_timeout=15.0,
         ),
         (AUXILIARY, CUSTOM, ASYNC): Client(
             None,
@@ -1440,7 +1465,9 @@ RELEASES: dict[str, dict[Key, Facts]] = {
                     6338,
                     "default_headers=_codex_cloudflare_headers(codex_token),",
                 ),
+                S("agent/process_bootstrap.py", 183, "httpx.Timeout(connect=15.0, read=None"),
             ),
+            connect_timeout=15.0,
         ),
         (AUXILIARY, CODEX_OAUTH, ASYNC): NotBuilt(
             (S("agent/auxiliary_client.py", 5996, "AsyncCodexAuxiliaryClient(sync_client)"),)

@@ -15,12 +15,12 @@ name. Per scenario:
   retries directly (no release's recorded construction wraps the transport); no origin sees
   the request, so a path outside the endpoint's goes unseen there;
 - direct to the Codex backend with keepalive armed: it fails (``keepalive-sensitive origin``);
-  under an IPv6 blackhole (a condition with ``ipv6_blackhole``) a direct case is judged as a
-  direct one: every client a release builds connects through httpx's own transports, whose
-  sync connect tries the addresses in turn (a Happy Eyeballs backend, where a release installs
-  one, races them) and whose async connect races them, so each reaches the IPv4 address within
-  its connect timeout, and the connect is not bounded unless ``--harness-connect-within`` says
-  so;
+- direct to a host whose IPv6 address blackholes (a condition with ``ipv6_blackhole``): every
+  client a release builds connects through httpx's own transports; the async ones race the
+  addresses and the sync ones try them in turn, each waiting out the client's connect timeout
+  (:attr:`~harness.targets.hermes_releases.Client.connect_timeout`, else the SDK's 5 s) on the
+  IPv6 address first. A sync client whose timeout exceeds the phase's deadline fails
+  (``deadline``, connecting); any other case is judged as a direct one;
 - to the Codex backend under an identity challenge (a condition with a ``challenge``) from a
   client without the identity headers: it fails (``identity challenge``);
 - direct to any other endpoint: it passes when keepalive is armed at the idle time the
@@ -39,9 +39,11 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
 
+from harness.judging.deadline import DEFAULT_SECONDS as DEFAULT_DEADLINE
 from harness.judging.expectation import KeepaliveExpectation
 from harness.judging.proxy_rules import expected_route
 from harness.judging.verdicts import (
+    CAUSE_DEADLINE,
     CAUSE_IDENTITY_CHALLENGE,
     CAUSE_KEEPALIVE_IDLE,
     CAUSE_KEEPALIVE_OFF,
@@ -50,7 +52,7 @@ from harness.judging.verdicts import (
     CAUSE_UNEXPECTED_PROXY,
     CAUSE_WRONG_PATH,
 )
-from harness.network.conditions import load_conditions
+from harness.network.conditions import Condition, load_conditions
 from harness.suites.driven import Driven
 from harness.targets.hermes_paths import Construction, Kind, client_base_url, client_kind
 from harness.targets.hermes_releases import (
@@ -64,6 +66,8 @@ from harness.targets.hermes_releases import (
 )
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+#: The connect timeout of an OpenAI SDK client given none of its own (``DEFAULT_TIMEOUT``).
+SDK_CONNECT_SECONDS = 5.0
 #: What the split suite requires unless told otherwise.
 DEFAULT_KEEPALIVE = KeepaliveExpectation()
 #: Words the factory's skip messages carry, so a skip can be checked for its reason.
@@ -139,6 +143,10 @@ def _judged(
 ) -> Prediction:
     expected = expected_route(scenario.base_url, scenario.environ).via_proxy
     actual = via_proxy(known.proxy_rule, scenario.base_url, scenario.environ)
+    if not actual and not scenario.async_client and _blackholed(scenario):
+        timeout = known.connect_timeout or SDK_CONNECT_SECONDS
+        if timeout > DEFAULT_DEADLINE:
+            return Prediction(FAILED, CAUSE_DEADLINE)
     base = _segments(scenario.base_url)
     reset = not actual and scenario.codex and known.keepalive_idle is not None
     refused = actual and scenario.condition in refusing_conditions()
@@ -165,15 +173,28 @@ def _judged(
 
 
 @cache
+def _conditions() -> dict[str, Condition]:
+    """The packaged conditions by name, loaded once."""
+    return {condition.name: condition for condition in load_conditions()}
+
+
 def challenging_conditions() -> frozenset[str]:
     """The packaged conditions that put the Codex edge's identity challenge in front of it."""
-    return frozenset(c.name for c in load_conditions() if c.challenge is not None)
+    return frozenset(name for name, c in _conditions().items() if c.challenge is not None)
 
 
-@cache
 def refusing_conditions() -> frozenset[str]:
     """The packaged conditions whose proxy refuses every request (no origin is reached)."""
-    return frozenset(c.name for c in load_conditions() if c.proxy_refusal is not None)
+    return frozenset(name for name, c in _conditions().items() if c.proxy_refusal is not None)
+
+
+def _blackholed(scenario: Driven) -> bool:
+    """Whether the scenario's condition blackholes the IPv6 address of its endpoint's host."""
+    condition = _conditions().get(scenario.condition)
+    if condition is None or condition.ipv6_blackhole is None:
+        return False
+    host = (urlsplit(scenario.base_url.strip()).hostname or "").rstrip(".").lower()
+    return host in condition.ipv6_blackhole
 
 
 def case_prediction(
@@ -223,6 +244,7 @@ _ROUTES: tuple[tuple[str, str, Callable[[str], dict[str, str]]], ...] = (
     ("NO_PROXY", "direct", lambda host: {"HTTPS_PROXY": _PROXY, "NO_PROXY": host}),
     ("edge challenge", "codex-edge-challenge", lambda host: {}),
     ("refusing proxy", "proxy-refuses", lambda host: {"HTTPS_PROXY": _PROXY, "HTTP_PROXY": _PROXY}),
+    ("IPv6 blackhole", "ipv6-blackhole", lambda host: {}),
 )
 #: The routes that concern the Codex endpoints alone.
 _CODEX_ONLY_ROUTES = frozenset({"edge challenge"})
@@ -230,6 +252,15 @@ _CODEX_ONLY_ROUTES = frozenset({"edge challenge"})
 
 _ROUTE_WORDS = {
     frozenset({"direct", "via proxy", "NO_PROXY"}): "",
+    frozenset({"direct", "via proxy", "NO_PROXY", "IPv6 blackhole"}): "",
+    frozenset({"direct", "via proxy", "NO_PROXY", "refusing proxy", "IPv6 blackhole"}): "",
+    frozenset({"direct", "via proxy", "NO_PROXY", "edge challenge", "IPv6 blackhole"}): "",
+    frozenset(
+        {"direct", "via proxy", "NO_PROXY", "refusing proxy", "edge challenge", "IPv6 blackhole"}
+    ): "",
+    frozenset({"direct", "NO_PROXY", "IPv6 blackhole"}): " going direct",
+    frozenset({"direct", "NO_PROXY", "edge challenge", "IPv6 blackhole"}): " going direct",
+    frozenset({"IPv6 blackhole"}): " whose IPv6 address blackholes",
     frozenset({"direct", "via proxy", "NO_PROXY", "refusing proxy"}): "",
     frozenset({"direct", "via proxy", "NO_PROXY", "edge challenge"}): "",
     frozenset({"direct", "via proxy", "NO_PROXY", "refusing proxy", "edge challenge"}): "",
@@ -263,6 +294,9 @@ def _verdicts(version: str, path: Construction) -> dict[Key, Prediction]:
         for mode in ("sync", "async"):
             for route, condition, environ in _ROUTES:
                 if route in _CODEX_ONLY_ROUTES and not codex:
+                    continue
+                concerned = _conditions()[condition].hosts if condition in _conditions() else None
+                if concerned is not None and host.lower() not in concerned:
                     continue
                 scenario = Driven(
                     provider, base_url, codex, mode == "async", condition, environ(host)
