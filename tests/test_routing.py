@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import shutil
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -314,3 +317,59 @@ def test_a_blackholed_name_never_completes_its_ipv6_connect(echo_server: socket.
             assert router.table()["rewrites6"][0][2:] == list(server6.getsockname()[:2])
     finally:
         hole.close()
+
+
+#: Run in a network namespace whose loopback has no IPv6: the packaged origins come up on IPv4
+#: alone, a routed name resolves to its IPv4 address only, and ipv6-blackhole is left out.
+NO_IPV6_CHECK = """
+import socket, tempfile
+from pathlib import Path
+from harness.fixtures import load_fixtures
+from harness.judging.matrix import left_out
+from harness.network.blackhole import ipv6_loopback_available
+from harness.network.conditions import load_conditions
+from harness.network.origins import Network
+from harness.network.pki import Authority
+
+assert not ipv6_loopback_available()
+print(left_out(load_conditions()))
+with tempfile.TemporaryDirectory() as scratch:
+  with Network(load_fixtures(), Authority(Path(scratch))) as net:
+    assert net.blackhole is None and net.router.table()["rewrites6"] == []
+    with net.router.active():
+      found = socket.getaddrinfo("chatgpt.com", 443, type=socket.SOCK_STREAM)
+      assert [info[0] for info in found] == [socket.AF_INET], found
+      socket.create_connection(("chatgpt.com", 443), timeout=5).close()
+print("ok")
+"""
+
+
+def test_without_ipv6_loopback_the_origins_serve_over_ipv4_and_the_blackhole_is_left_out() -> None:
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        pytest.skip("unshare and ip are needed for a namespace without IPv6")
+    setup = "ip link set lo up && sysctl -qw net.ipv6.conf.lo.disable_ipv6=1"
+    probe = subprocess.run(
+        ["unshare", "--map-root-user", "--net", "sh", "-c", setup],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"no network namespace without IPv6 here: {probe.stderr.strip()}")
+    done = subprocess.run(
+        [
+            *("unshare", "--map-root-user", "--net", "sh", "-c"),
+            f'{setup} && exec "$0" -c "$1"',
+            sys.executable,
+            NO_IPV6_CHECK,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "ok"
+    assert "'ipv6-blackhole': 'this machine has no IPv6 loopback address (::1)'" in lines[0]

@@ -37,6 +37,7 @@ from harness.fixtures import Endpoint, Fixture
 from harness.judging.expectation import KeepaliveExpectation
 from harness.judging.proxy_rules import expected_route
 from harness.judging.verdicts import Expectation
+from harness.network.blackhole import ipv6_loopback_available
 from harness.network.conditions import DIRECT, Condition
 from harness.sandbox.calls import Call
 
@@ -225,11 +226,14 @@ LONG_LIVED = "long-lived"
 
 
 def left_out(conditions: Sequence[Condition]) -> dict[str, str]:
-    """The conditions whose proxy URL the installed httpx refuses, each with its words (httpx
-    0.27 knows no ``socks5h://``). They stay out of the matrix, and the reports say so: every
-    client would fail to build under them whatever its construction code does."""
+    """The conditions this stack cannot express, each with its words: a proxy URL the installed
+    httpx refuses (httpx 0.27 knows no ``socks5h://``: every client would fail to build under it
+    whatever its construction code does), an IPv6 blackhole on a machine without IPv6 loopback.
+    They stay out of the matrix, and the reports say so."""
     refused = {}
     for condition in conditions:
+        if condition.ipv6_blackhole is not None and not ipv6_loopback_available():
+            refused[condition.name] = "this machine has no IPv6 loopback address (::1)"
         if condition.proxy_scheme == "http":
             continue
         try:

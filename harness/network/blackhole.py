@@ -10,8 +10,21 @@ from __future__ import annotations
 
 import contextlib
 import socket
+from functools import cache
 
 from harness.network.address import Address
+
+
+@cache
+def ipv6_loopback_available() -> bool:
+    """Whether this machine can listen on ``::1`` (a container or host with IPv6 disabled cannot:
+    its origins then listen on IPv4 alone and the IPv6 conditions are left out)."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
 
 
 class Blackhole:

@@ -25,7 +25,7 @@ from werkzeug import Request, Response
 from harness.environ import PROXY_VARIABLES, scoped_environ
 from harness.fixtures import JSON_TYPES, Endpoint, Fixture, Reply, StreamStall
 from harness.network.address import Address
-from harness.network.blackhole import Blackhole
+from harness.network.blackhole import Blackhole, ipv6_loopback_available
 from harness.network.conditions import Condition
 from harness.network.edge import CHECKS, Challenge
 from harness.network.faults import FaultRules
@@ -320,7 +320,10 @@ class Origin:
         self.gates: list[Gate] = []
         try:
             self._install_replies()
-            for listen_host in (router.address_for(fixture.hosts[0]), IPV6_LOOPBACK):
+            families = [router.address_for(fixture.hosts[0])]
+            if ipv6_loopback_available():
+                families.append(IPV6_LOOPBACK)
+            for listen_host in families:
                 gate = Gate(
                     fixture.name,
                     listen_host,
@@ -338,10 +341,13 @@ class Origin:
                 gate.close()
             self.backend.stop()
             raise
-        #: The IPv4 gate, which the proxy's connections come through, and the IPv6 one.
-        self.gate, self.gate6 = self.gates
+        #: The IPv4 gate, which the proxy's connections come through, and the IPv6 one (None:
+        #: this machine has no IPv6 loopback).
+        self.gate = self.gates[0]
+        self.gate6 = self.gates[1] if len(self.gates) > 1 else None
+        listen6 = self.gate6.address if self.gate6 is not None else None
         for host in fixture.hosts:
-            router.add(host, fixture.port, self.gate.address, self.gate6.address)
+            router.add(host, fixture.port, self.gate.address, listen6)
 
     def _install_replies(self) -> None:
         groups: dict[tuple[str, str, bool], list[Reply]] = {}
@@ -411,7 +417,8 @@ class Network:
         self.proxy.start()
         self.blackhole: Blackhole | None = None
         try:
-            self.blackhole = Blackhole()
+            if ipv6_loopback_available():
+                self.blackhole = Blackhole()
             for fixture in fixtures:
                 self.add(fixture)
         except BaseException:
