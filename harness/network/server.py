@@ -148,16 +148,27 @@ class ConnectionServer:
 
     def _accept_loop(self) -> None:
         with selectors.DefaultSelector() as selector:
-            selector.register(self._listener, selectors.EVENT_READ)
-            selector.register(self._wake_read, selectors.EVENT_READ)
+            try:
+                selector.register(self._listener, selectors.EVENT_READ)
+                selector.register(self._wake_read, selectors.EVENT_READ)
+            except (OSError, ValueError):
+                # closed before this thread got going (a signal interrupted start(), so close()
+                # could not wait for it): there is nothing to accept
+                return
             while not self.stopping.is_set():
-                for key, _ in selector.select():
+                try:
+                    events = selector.select()
+                except (OSError, ValueError):
+                    return  # the sockets were closed under it, as above
+                for key, _ in events:
                     if key.fileobj is self._wake_read:
                         return
                     try:
                         client, peer = self._listener.accept()
                     except (BlockingIOError, InterruptedError):
                         continue
+                    except OSError:
+                        return
                     client.setblocking(True)
                     self._spawn(client, peer[:2])
 

@@ -21,5 +21,12 @@ def factory(
     client = reference.factory(provider, base_url, api_key, async_client=async_client)
     if not reference.is_codex_backend(provider, base_url):
         return client
-    # openai's own Timeout: httpx's under openai 2.x, httpx2's under 3.x
-    return client.with_options(timeout=openai.Timeout(60.0, read=READ_TIMEOUT))
+    # openai's own Timeout: httpx's under openai 2.x, httpx2's under 3.x; the SDK's default
+    # for the rest (a 5 s connect: a 60 s one waits out a blackholed IPv6 address past the
+    # deadline, which is not the defect this factory stands for)
+    default = openai.DEFAULT_TIMEOUT
+    return client.with_options(
+        timeout=openai.Timeout(
+            connect=default.connect, read=READ_TIMEOUT, write=default.write, pool=default.pool
+        )
+    )
