@@ -4,7 +4,7 @@
   that reason, in one place.
 - ``fresh_process``: tests that run the split suite, the CLI or a fresh virtual environment in
   processes of their own (self-check, hostile environment, docs example, release). ``--quick``
-  skips them for a fast local loop; tox and CI run everything.
+  skips them for a fast local loop; ``--self-check-runs`` narrows the self-check (tox's openai3).
 - ``run_cli``: ``python -m harness ...`` in a subprocess, bounded, output captured.
 - ``wait_for``: poll a condition with a bound instead of sleeping a fixed time.
 """
@@ -33,7 +33,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         QUICK_OPTION,
         action="store_true",
         help="skip the fresh-process tests (self-check, hostile environment, docs example, "
-        "release) for a quick local loop; tox and CI run everything",
+        "release) for a quick local loop",
+    )
+    parser.addoption(
+        "--self-check-runs",
+        metavar="NAMES",
+        help="run only these of the self-check's runs (comma-separated names from "
+        "tests/test_selfcheck.py RUNS); the others are skipped, an unknown name fails",
     )
 
 
